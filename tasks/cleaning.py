@@ -1,0 +1,216 @@
+"""Line-level article cleaning with an explained reason for every removal.
+
+Order of decisions, each recorded as a :class:`~tasks.documents.RemovedLine`:
+1. boilerplate rules (data, :mod:`tasks.boilerplate`);
+2. a paragraph repeated inside the article (the first copy stays);
+3. short teaser-shaped lines in another script, or in another language when langdetect and
+   function words agree (:mod:`tasks.function_words`);
+then the first line becomes the title when it looks like a headline. Nothing else is touched:
+every line not recorded as removed is kept, in order, with its words unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tasks.boilerplate import RuleSet
+from tasks.documents import RemovedLine
+from tasks.function_words import FunctionWords
+from tasks.language import LanguageDetector, LanguageGuess
+from tasks.normalize import comparison_key, normalize_line, split_lines
+from tasks.script import dominant_script
+
+RULE_REPEATED = "repeated-paragraph"
+RULE_FOREIGN_SCRIPT = "foreign-script-teaser"
+RULE_FOREIGN_LANGUAGE = "foreign-language-teaser"
+CATEGORY_REPEATED = "repeated"
+CATEGORY_FOREIGN = "foreign_teaser"
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…。！？؟][\"'”’»)\]]*$")
+_HEADLINE_BAD_END = re.compile(r"[.,;:]$")
+
+
+@dataclass(frozen=True, slots=True)
+class CleanConfig:
+    """Thresholds of the heuristics; rules themselves live in the rules files."""
+
+    teaser_max_words: int = 12
+    teaser_max_chars: int = 120
+    foreign_script_share: float = 0.6
+    foreign_language_min_words: int = 4
+    foreign_language_min_letters: int = 20
+    foreign_language_min_prob: float = 0.99
+    title_max_words: int = 25
+    title_max_chars: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    line_no: int
+    text: str
+
+
+@dataclass(slots=True)
+class CleanResult:
+    """What is left of one article, and why the rest went."""
+
+    paragraphs: list[Paragraph]
+    removed: list[RemovedLine]
+    title: str | None = None
+    title_line_no: int | None = None
+    language: str | None = None
+    language_prob: float = 0.0
+    script: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(_WORD.findall(p.text)) for p in self.paragraphs)
+
+    def render(self) -> str:
+        """The cleaned article as a document again: title, blank line, body."""
+        return f"{self.title}\n\n{self.text}" if self.title else self.text
+
+
+class Cleaner:
+    """Cleans one article at a time; holds the compiled rules and the language detector."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        detector: LanguageDetector,
+        config: CleanConfig | None = None,
+    ) -> None:
+        self.rules = rules
+        self.detector = detector
+        self.config = config or CleanConfig()
+        self.function_words = FunctionWords()
+
+    def clean(self, text: str, title: str | None = None) -> CleanResult:
+        """Clean ``text``; ``title`` is a title already known from metadata, if any."""
+        kept, removed = self._apply_rules(text)
+        kept = self._drop_repeats(kept, removed)
+        guess = self._detect(kept)
+        script = dominant_script(" ".join(p.text for p in kept))
+        kept = self._drop_foreign_teasers(kept, removed, guess, script)
+        result = CleanResult(paragraphs=kept, removed=sorted(removed, key=lambda r: r.line_no))
+        self._take_title(result, title)
+        final = self._detect(result.paragraphs) if result.paragraphs else LanguageGuess(None, 0)
+        result.language, result.language_prob = final.language, final.probability
+        result.script = script
+        return result
+
+    def _apply_rules(self, text: str) -> tuple[list[Paragraph], list[RemovedLine]]:
+        kept: list[Paragraph] = []
+        removed: list[RemovedLine] = []
+        for line_no, raw_line in enumerate(split_lines(text), start=1):
+            line = normalize_line(raw_line)
+            if not line:
+                continue
+            rule = self.rules.match(line)
+            if rule is None:
+                kept.append(Paragraph(line_no, line))
+            else:
+                removed.append(RemovedLine(line_no, line, rule.id, rule.category))
+        return kept, removed
+
+    @staticmethod
+    def _drop_repeats(kept: list[Paragraph], removed: list[RemovedLine]) -> list[Paragraph]:
+        seen: set[str] = set()
+        unique: list[Paragraph] = []
+        for paragraph in kept:
+            key = comparison_key(paragraph.text)
+            if key in seen:
+                removed.append(
+                    RemovedLine(paragraph.line_no, paragraph.text, RULE_REPEATED, CATEGORY_REPEATED)
+                )
+            else:
+                seen.add(key)
+                unique.append(paragraph)
+        return unique
+
+    def _drop_foreign_teasers(
+        self,
+        kept: list[Paragraph],
+        removed: list[RemovedLine],
+        article: LanguageGuess,
+        article_script: str | None,
+    ) -> list[Paragraph]:
+        if len(kept) < 2:
+            return kept
+        survivors: list[Paragraph] = []
+        for paragraph in kept:
+            rule = self._foreign_rule(paragraph.text, article, article_script)
+            if rule is None:
+                survivors.append(paragraph)
+            else:
+                removed.append(
+                    RemovedLine(paragraph.line_no, paragraph.text, rule, CATEGORY_FOREIGN)
+                )
+        return survivors
+
+    def _foreign_rule(
+        self, line: str, article: LanguageGuess, article_script: str | None
+    ) -> str | None:
+        """Which heuristic, if any, calls this line a foreign-language teaser."""
+        if not self.is_teaser_shaped(line):
+            return None
+        cfg = self.config
+        line_script = dominant_script(line, cfg.foreign_script_share)
+        if article_script and line_script and line_script != article_script:
+            return RULE_FOREIGN_SCRIPT
+        words = _WORD.findall(line)
+        letters = sum(ch.isalpha() for ch in line)
+        if (
+            article.language is None
+            or len(words) < cfg.foreign_language_min_words
+            or letters < cfg.foreign_language_min_letters
+        ):
+            return None
+        guess = self.detector.detect(line)
+        if (
+            guess.language is not None
+            and guess.language != article.language
+            and guess.probability >= cfg.foreign_language_min_prob
+            and self.function_words.favours(line, guess.language, article.language)
+        ):
+            return RULE_FOREIGN_LANGUAGE
+        return None
+
+    def is_teaser_shaped(self, line: str) -> bool:
+        """Short and not a sentence: a link label, a teaser, a caption-like fragment."""
+        words = line.split()
+        if len(words) > self.config.teaser_max_words or len(line) > self.config.teaser_max_chars:
+            return False
+        return not (len(words) >= 6 and _SENTENCE_END.search(line))
+
+    def is_headline_shaped(self, line: str) -> bool:
+        words = line.split()
+        return (
+            2 <= len(words) <= self.config.title_max_words
+            and len(line) <= self.config.title_max_chars
+            and not _HEADLINE_BAD_END.search(line)
+            and any(ch.isalpha() for ch in line)
+        )
+
+    def _take_title(self, result: CleanResult, title: str | None) -> None:
+        paragraphs = result.paragraphs
+        if title:
+            title = normalize_line(title) or None
+        if paragraphs and title and comparison_key(paragraphs[0].text) == comparison_key(title):
+            first = paragraphs.pop(0)
+            result.title, result.title_line_no = first.text, first.line_no
+        elif title:
+            result.title = title
+        elif len(paragraphs) >= 2 and self.is_headline_shaped(paragraphs[0].text):
+            first = paragraphs.pop(0)
+            result.title, result.title_line_no = first.text, first.line_no
+
+    def _detect(self, paragraphs: list[Paragraph]) -> LanguageGuess:
+        return self.detector.detect("\n".join(p.text for p in paragraphs))

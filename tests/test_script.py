@@ -1,0 +1,24 @@
+from tasks.script import char_script, dominant_script, script_counts
+
+
+def test_scripts_of_letters():
+    assert char_script("a") == "LATIN"
+    assert char_script("é") == "LATIN"
+    assert char_script("ж") == "CYRILLIC"
+    assert char_script("ب") == "ARABIC"
+    assert char_script("中") == "HAN"
+    assert char_script("5") is None
+    assert char_script("!") is None
+
+
+def test_arabic_teaser_with_latin_code_is_arabic():
+    assert dominant_script("إقرأ هذا الخبر بالعربية W460") == "ARABIC"
+
+
+def test_mixed_line_has_no_dominant_script():
+    assert dominant_script("Moscow Москва", min_share=0.6) is None
+    assert script_counts("Moscow Москва") == {"LATIN": 6, "CYRILLIC": 6}
+
+
+def test_no_letters_no_script():
+    assert dominant_script("12:30 — 2024") is None
