@@ -1,0 +1,282 @@
+"""Join shard results, deduplicate across them, and write the next dataset version.
+
+Runs once per flow run. Memory holds what clustering needs (signatures, ids, sources, and the
+texts of this run's candidates for exact verification); tables are then streamed shard by
+shard into the output so row order is deterministic: shard order, then input order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tasks import schema
+from tasks.config import PipelineConfig
+from tasks.counts import Counts
+from tasks.dedup import Decision, Signatures, deduplicate
+from tasks.shard import load_signatures, read_counts, read_table, take_signatures
+from tasks.store import MANIFEST, OutputStore
+
+_PARQUET = {"compression": "zstd", "write_statistics": True}
+_UNDETERMINED = "und"
+
+
+@dataclass(slots=True)
+class RunResult:
+    """What a run published: the version, its counts, and material for the run report."""
+
+    version: int
+    out: str
+    summary: dict[str, Any]
+    counts: dict[str, Any]
+    top_clusters: list[dict[str, Any]] = field(default_factory=list)
+    top_removed_lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+def assemble_run(
+    store: OutputStore,
+    shard_dirs: list[Path],
+    config: PipelineConfig,
+    parameters: dict[str, Any],
+) -> RunResult:
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    known = published_ids(store)
+    counts = sum((read_counts(d) for d in shard_dirs), Counts())
+    frames = [_ShardFrame.load(d, known) for d in shard_dirs]
+
+    decisions = _decide(frames, config)
+    version, staging = store.begin()
+    written = _write_version(staging, version, frames, decisions)
+
+    summary = {
+        "inputs": counts.inputs,
+        "articles": written["articles"],
+        "duplicates": written["duplicates"],
+        "rejects": written["rejects"],
+        "removed_lines": written["removed_lines"],
+        "already_published": sum(f.already_published for f in frames),
+        "skipped_records": sum(counts.skipped_records.values()),
+    }
+    summary["accounted"] = (
+        summary["articles"]
+        + summary["duplicates"]
+        + summary["rejects"]
+        + summary["already_published"]
+    ) == summary["inputs"]
+    manifest = {
+        "version": version,
+        "started": started,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "config_fingerprint": config.fingerprint(),
+        "summary": summary,
+        "counts": counts.to_dict(),
+        "published_languages": written["languages"],
+        "shards": [d.name for d in shard_dirs],
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    store.publish(version, staging)
+    return RunResult(
+        version=version,
+        out=str(store.root),
+        summary=summary,
+        counts=counts.to_dict(),
+        top_clusters=_top_clusters(frames, decisions),
+        top_removed_lines=_top_removed(frames),
+    )
+
+
+def published_ids(store: OutputStore) -> set[str]:
+    """Every doc_id the current version already accounts for (article, duplicate or reject)."""
+    ids: set[str] = set()
+    for name in ("articles", "duplicates", "rejects"):
+        dataset = store.published(name)
+        if dataset is not None:
+            ids.update(dataset.to_table(columns=["doc_id"]).column("doc_id").to_pylist())
+    return ids
+
+
+@dataclass(slots=True)
+class _ShardFrame:
+    """One shard's new rows (inputs already published by an earlier run are filtered out)."""
+
+    folder: Path
+    candidates: pa.Table
+    removed_lines: pa.Table
+    rejects: pa.Table
+    signatures: Signatures
+    already_published: int
+
+    @classmethod
+    def load(cls, folder: Path, known: set[str]) -> _ShardFrame:
+        candidates = read_table(folder, "candidates")
+        removed = read_table(folder, "removed_lines")
+        rejects = read_table(folder, "rejects")
+        signatures = load_signatures(folder)
+        already = 0
+        if known:
+            known_array = pa.array(sorted(known), type=pa.string())
+            fresh = pc.invert(pc.is_in(candidates.column("doc_id"), known_array))
+            fresh_rejects = pc.invert(pc.is_in(rejects.column("doc_id"), known_array))
+            already = (len(candidates) - (pc.sum(fresh).as_py() or 0)) + (
+                len(rejects) - (pc.sum(fresh_rejects).as_py() or 0)
+            )
+            mask = fresh.to_numpy(zero_copy_only=False)
+            signatures = take_signatures(signatures, mask)
+            candidates = candidates.filter(fresh)
+            rejects = rejects.filter(fresh_rejects)
+            removed = removed.filter(pc.invert(pc.is_in(removed.column("doc_id"), known_array)))
+        return cls(folder, candidates, removed, rejects, signatures, already)
+
+
+def _decide(frames: list[_ShardFrame], config: PipelineConfig) -> dict[str, Decision]:
+    parts = [f for f in frames if len(f.candidates)]
+    if not parts:
+        return {}
+    doc_ids = [i for f in parts for i in f.candidates.column("doc_id").to_pylist()]
+    sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
+    texts = [t for f in parts for t in f.candidates.column("text").to_pylist()]
+    published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
+    signatures = Signatures.concat([f.signatures for f in parts])
+    decisions = deduplicate(
+        doc_ids, sources, signatures, config.dedup, texts=texts, published=published
+    )
+    return {d.doc_id: d for d in decisions}
+
+
+def _write_version(
+    staging: Path, version: int, frames: list[_ShardFrame], decisions: dict[str, Decision]
+) -> dict[str, Any]:
+    """Append this run's rows as new part files next to the previous version's files."""
+    part = f"part-{version:06d}.parquet"
+    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    for frame in frames:
+        for row in frame.candidates.select(
+            ["doc_id", "source", "title", "language", "url"]
+        ).to_pylist():
+            kept_meta[row["doc_id"]] = (row["source"], row["title"], row["language"], row["url"])
+
+    article_writers: dict[str, pq.ParquetWriter] = {}
+    file_schema = schema.ARTICLES.remove(schema.ARTICLES.get_field_index("language"))
+    written = Counter()
+    languages: Counter[str] = Counter()
+    simple = {
+        name: pq.ParquetWriter(staging / name / part, schema.DATASETS[name], **_PARQUET)
+        for name in ("duplicates", "removed_lines", "rejects")
+    }
+    try:
+        for frame in frames:
+            kept, duplicates = _split(frame.candidates, decisions, kept_meta)
+            for language, table in _by_language(kept):
+                writer = article_writers.get(language)
+                if writer is None:
+                    folder = staging / "articles" / f"language={language}"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    writer = pq.ParquetWriter(folder / part, file_schema, **_PARQUET)
+                    article_writers[language] = writer
+                writer.write_table(table.select(file_schema.names).cast(file_schema))
+                languages[language] += len(table)
+            simple["duplicates"].write_table(duplicates)
+            simple["removed_lines"].write_table(frame.removed_lines)
+            simple["rejects"].write_table(frame.rejects)
+            written["articles"] += len(kept)
+            written["duplicates"] += len(duplicates)
+            written["removed_lines"] += len(frame.removed_lines)
+            written["rejects"] += len(frame.rejects)
+        if not article_writers and not any((staging / "articles").rglob("*.parquet")):
+            # Readers (DuckDB, polars) fail on a dataset without files: publish an empty one.
+            folder = staging / "articles" / f"language={_UNDETERMINED}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(file_schema.empty_table(), folder / part, **_PARQUET)
+    finally:
+        for writer in [*article_writers.values(), *simple.values()]:
+            writer.close()
+    return {**written, "languages": dict(sorted(languages.items()))}
+
+
+def _split(
+    candidates: pa.Table,
+    decisions: dict[str, Decision],
+    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]],
+) -> tuple[pa.Table, pa.Table]:
+    ids = candidates.column("doc_id").to_pylist()
+    kept_mask = [decisions[i].kept for i in ids]
+    kept = candidates.filter(pa.array(kept_mask, type=pa.bool_()))
+    kept = kept.append_column(
+        "cluster_size",
+        pa.array(
+            [decisions[i].cluster_size for i in kept.column("doc_id").to_pylist()], type=pa.int32()
+        ),
+    ).append_column("story_id", pa.nulls(len(kept), type=pa.string()))
+    rows = []
+    for doc_id, source, title, language, url in zip(
+        ids,
+        candidates.column("source").to_pylist(),
+        candidates.column("title").to_pylist(),
+        candidates.column("language").to_pylist(),
+        candidates.column("url").to_pylist(),
+        strict=True,
+    ):
+        decision = decisions[doc_id]
+        if decision.kept:
+            continue
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "source": source,
+                "duplicate_of": decision.duplicate_of,
+                "duplicate_of_source": kept_meta[decision.duplicate_of][0],
+                "similarity": round(float(decision.similarity), 6),
+                "method": decision.method,
+                "title": title,
+                "language": language,
+                "url": url,
+            }
+        )
+    return kept, pa.Table.from_pylist(rows, schema=schema.DUPLICATES)
+
+
+def _by_language(table: pa.Table) -> list[tuple[str, pa.Table]]:
+    if not len(table):
+        return []
+    languages = sorted(set(table.column("language").to_pylist()))
+    return [(lang, table.filter(pc.equal(table.column("language"), lang))) for lang in languages]
+
+
+def _top_clusters(frames: list[_ShardFrame], decisions: dict[str, Decision], n: int = 10):
+    titles: dict[str, tuple[str, str | None]] = {}
+    for frame in frames:
+        for row in frame.candidates.select(["doc_id", "source", "title"]).to_pylist():
+            titles[row["doc_id"]] = (row["source"], row["title"])
+    clusters = [d for d in decisions.values() if d.kept and (d.cluster_size or 1) > 1]
+    clusters.sort(key=lambda d: (-(d.cluster_size or 1), d.doc_id))
+    return [
+        {
+            "doc_id": d.doc_id,
+            "source": titles[d.doc_id][0],
+            "title": titles[d.doc_id][1],
+            "cluster_size": d.cluster_size,
+        }
+        for d in clusters[:n]
+    ]
+
+
+def _top_removed(frames: list[_ShardFrame], n: int = 10) -> list[dict[str, Any]]:
+    lines: Counter[tuple[str, str]] = Counter()
+    for frame in frames:
+        for line, rule in zip(
+            frame.removed_lines.column("line").to_pylist(),
+            frame.removed_lines.column("rule").to_pylist(),
+            strict=True,
+        ):
+            lines[(line[:200], rule)] += 1
+    top = sorted(lines.items(), key=lambda item: (-item[1], item[0]))[:n]
+    return [{"line": line, "rule": rule, "count": count} for (line, rule), count in top]

@@ -1,0 +1,269 @@
+"""Process one shard of input files: read, extract, clean, detect language, sign.
+
+A shard is the unit of parallel work (thousands of documents, never one). Its result is a
+folder of Parquet tables plus a signature matrix, written atomically under a key derived from
+the shard's file contents and the configuration, so an unchanged shard is never redone: the
+same mechanism gives caching across scheduled runs and resumption after a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks import reasons, schema
+from tasks.cleaning import Cleaner, CleanResult
+from tasks.config import PipelineConfig
+from tasks.counts import Counts
+from tasks.dedup import Signatures, compute_signatures
+from tasks.documents import InputRecord, Reject
+from tasks.extract import record_text
+from tasks.ingest import read_path
+from tasks.ingest.stats import ReadStats
+from tasks.normalize import comparison_key
+
+_DONE = "_SUCCESS"
+
+
+@dataclass(slots=True)
+class ShardResult:
+    """Tables of one shard, rows in input order."""
+
+    candidates: pa.Table
+    removed_lines: pa.Table
+    rejects: pa.Table
+    signatures: Signatures
+    counts: Counts
+
+
+class ShardProcessor:
+    """Turns files into a :class:`ShardResult`; build once per worker process."""
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config
+        self.cleaner = Cleaner(config.load_rules(), config.make_detector(), config.clean)
+
+    def process(self, files: Sequence[str]) -> ShardResult:
+        builder = _TableBuilder()
+        counts = Counts(files=len(files))
+        stats = ReadStats()
+        for path in files:
+            for item in read_path(path, self.config.read, stats=stats):
+                counts.inputs += 1
+                if isinstance(item, Reject):
+                    builder.reject(item, counts)
+                else:
+                    self._process_record(item, builder, counts)
+        counts.skipped_records.update(stats.skipped)
+        texts = builder.candidate_column("text")
+        signatures = compute_signatures(texts, self.config.dedup)
+        return ShardResult(
+            candidates=builder.table("candidates", schema.CANDIDATES),
+            removed_lines=builder.table("removed_lines", schema.REMOVED_LINES),
+            rejects=builder.table("rejects", schema.REJECTS),
+            signatures=signatures,
+            counts=counts,
+        )
+
+    def _process_record(self, record: InputRecord, builder: _TableBuilder, counts: Counts) -> None:
+        extracted = record_text(record)
+        if isinstance(extracted, Reject):
+            builder.reject(extracted, counts)
+            return
+        text, meta = extracted
+        result = self.cleaner.clean(text, title=meta.get("title"))
+        doc_id = record.doc_id
+        for line in result.removed:
+            builder.add(
+                "removed_lines",
+                doc_id=doc_id,
+                source=record.source,
+                line_no=line.line_no,
+                line=line.line,
+                rule=line.rule,
+                category=line.category,
+            )
+            counts.removed_by_category[line.category] += 1
+            counts.removed_by_rule[line.rule] += 1
+        counts.removed_lines += len(result.removed)
+        reject = self._reject_reason(result)
+        if reject is not None:
+            reason, detail = reject
+            builder.reject(Reject(record.source, reason, detail, record.raw), counts)
+            return
+        counts.candidates += 1
+        counts.languages[result.language or ""] += 1
+        body = result.text
+        builder.add(
+            "candidates",
+            doc_id=doc_id,
+            source=record.source,
+            title=result.title,
+            text=body,
+            language=result.language,
+            language_prob=result.language_prob,
+            n_words=result.word_count,
+            n_removed_lines=len(result.removed),
+            url=meta.get("url"),
+            published=meta.get("published"),
+            site=meta.get("site"),
+            author=meta.get("author"),
+            content_hash=hashlib.blake2b(comparison_key(body).encode(), digest_size=16).hexdigest(),
+        )
+
+    def _reject_reason(self, result: CleanResult) -> tuple[str, str] | None:
+        """Why a cleaned article cannot be published, or None when it can."""
+        if not result.paragraphs:
+            if result.removed:
+                return reasons.ALL_BOILERPLATE, f"all {len(result.removed)} lines are boilerplate"
+            return reasons.EMPTY, "no text after extraction"
+        words, minimum = result.word_count, self.config.min_words
+        if words < minimum:
+            return reasons.TOO_SHORT, f"{words} words after cleaning (min_words={minimum})"
+        if result.language is None:
+            return reasons.UNKNOWN_LANGUAGE, "langdetect found no language features"
+        return None
+
+
+class _TableBuilder:
+    """Column-wise row accumulation; cheaper than lists of dicts for large shards."""
+
+    def __init__(self) -> None:
+        self._columns: dict[str, dict[str, list]] = {}
+
+    def add(self, table: str, **row: object) -> None:
+        columns = self._columns.setdefault(table, {})
+        for name, value in row.items():
+            columns.setdefault(name, []).append(value)
+
+    def reject(self, reject: Reject, counts: Counts) -> None:
+        counts.rejects += 1
+        counts.reject_reasons[reject.reason] += 1
+        self.add(
+            "rejects",
+            doc_id=reject.doc_id,
+            source=reject.source,
+            reason=reject.reason,
+            detail=reject.detail,
+            raw=reject.raw,
+        )
+
+    def candidate_column(self, name: str) -> list:
+        return self._columns.get("candidates", {}).get(name, [])
+
+    def table(self, name: str, table_schema: pa.Schema) -> pa.Table:
+        columns = self._columns.get(name, {})
+        rows = max((len(values) for values in columns.values()), default=0)
+        arrays = [pa.array(columns.get(f.name, [None] * rows), type=f.type) for f in table_schema]
+        return pa.Table.from_arrays(arrays, schema=table_schema)
+
+
+# --- shard cache on disk --------------------------------------------------------------
+
+
+def shard_key(files: Sequence[str], config: PipelineConfig) -> str:
+    """Content key: the config fingerprint plus every file's path and bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(config.fingerprint().encode())
+    for path in files:
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as exc:
+            digest.update(f"unreadable:{exc}".encode())
+        digest.update(b"\1")
+    return digest.hexdigest()
+
+
+def is_done(folder: Path) -> bool:
+    return (folder / _DONE).exists()
+
+
+def write_shard(result: ShardResult, folder: Path) -> None:
+    """Write all tables, then rename into place: a half-written shard is never visible."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    try:
+        for name in ("candidates", "removed_lines", "rejects"):
+            pq.write_table(getattr(result, name), staging / f"{name}.parquet", compression="zstd")
+        save_signatures(result.signatures, staging / "signatures.npz")
+        (staging / "counts.json").write_text(json.dumps(result.counts.to_dict(), sort_keys=True))
+        (staging / _DONE).touch()
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def read_counts(folder: Path) -> Counts:
+    return Counts.from_dict(json.loads((folder / "counts.json").read_text()))
+
+
+def read_table(folder: Path, name: str, columns: Iterable[str] | None = None) -> pa.Table:
+    return pq.read_table(folder / f"{name}.parquet", columns=list(columns) if columns else None)
+
+
+_SIGNATURE_ARRAYS = ("matrix", "shingle_counts", "char_lengths", "exact_hashes")
+
+
+def save_signatures(signatures: Signatures, path: Path) -> None:
+    """Arrays plus the parameters that make two signature sets comparable."""
+    params = np.array(json.dumps(signatures.params))
+    with open(path, "wb") as handle:
+        np.savez(
+            handle, params=params, **{name: getattr(signatures, name) for name in _SIGNATURE_ARRAYS}
+        )
+
+
+def load_signatures(folder: Path) -> Signatures:
+    with np.load(folder / "signatures.npz") as data:
+        algorithm, shingle_size, num_perm, seed = json.loads(str(data["params"]))
+        arrays = {name: data[name] for name in _SIGNATURE_ARRAYS}
+    return Signatures(
+        **arrays, shingle_size=shingle_size, num_perm=num_perm, seed=seed, algorithm=algorithm
+    )
+
+
+def take_signatures(signatures: Signatures, mask: np.ndarray) -> Signatures:
+    """The rows of ``signatures`` where ``mask`` is true."""
+    return Signatures(
+        **{name: getattr(signatures, name)[mask] for name in _SIGNATURE_ARRAYS},
+        shingle_size=signatures.shingle_size,
+        num_perm=signatures.num_perm,
+        seed=signatures.seed,
+        algorithm=signatures.algorithm,
+    )
+
+
+def plan_shards(files: Sequence[str], max_files: int, max_bytes: int) -> list[list[str]]:
+    """Consecutive files grouped by count and size; order kept so plans are reproducible."""
+    shards: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for path in files:
+        try:
+            length = os.path.getsize(path)
+        except OSError:
+            length = 0
+        if current and (len(current) >= max_files or size + length > max_bytes):
+            shards.append(current)
+            current, size = [], 0
+        current.append(path)
+        size += length
+    if current:
+        shards.append(current)
+    return shards

@@ -1,0 +1,119 @@
+"""End to end without Prefect: nothing lost, determinism, reruns, the output contract."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from tasks.pipeline import run_pipeline
+
+
+def table(out: Path, name: str):
+    return ds.dataset(out / name, partitioning="hive").to_table()
+
+
+def data_files(out: Path) -> dict[str, str]:
+    """Published Parquet files (through the user-facing links) and their hashes."""
+    files = {}
+    for name in ("articles", "duplicates", "removed_lines", "rejects"):
+        for path in sorted((out / name).rglob("*.parquet")):
+            files[str(path.relative_to(out))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return files
+
+
+def test_seeds_become_five_articles(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    result = run_pipeline([str(seeds_copy)], out)
+    articles = table(out, "articles")
+    assert articles.num_rows == 5
+    assert result.summary["duplicates"] == 0
+    assert result.summary["rejects"] == 0
+    assert set(articles.column("language").to_pylist()) == {"en"}
+    assert articles.column("cluster_size").to_pylist() == [1] * 5
+    removed = table(out, "removed_lines")
+    assert removed.num_rows == 7
+    per_doc = dict(
+        zip(
+            articles.column("source").to_pylist(),
+            articles.column("n_removed_lines").to_pylist(),
+            strict=True,
+        )
+    )
+    assert sorted(per_doc.values()) == [1, 1, 1, 2, 2]
+
+
+def test_every_input_is_accounted_for_exactly_once(tmp_path, seeds_copy):
+    folder = seeds_copy
+    (folder / "copy_of_000.txt").write_bytes(next(folder.glob("000_*.txt")).read_bytes())
+    (folder / "empty.txt").write_text("   \n\n ")
+    (folder / "boilerplate.txt").write_text("Comments 0\nShare this article\n")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
+    out = tmp_path / "out"
+    result = run_pipeline([str(folder)], out)
+    articles, dups, rejects = (table(out, n) for n in ("articles", "duplicates", "rejects"))
+    ids = [
+        *articles.column("doc_id").to_pylist(),
+        *dups.column("doc_id").to_pylist(),
+        *rejects.column("doc_id").to_pylist(),
+    ]
+    assert len(ids) == len(set(ids)) == result.summary["inputs"] == 9
+    assert result.summary["accounted"]
+    assert sorted(rejects.column("reason").to_pylist()) == [
+        "clean_all_boilerplate",
+        "input_binary",
+        "input_empty",
+    ]
+    assert rejects.column("raw").to_pylist()[0]  # the raw content is preserved
+    assert dups.num_rows == 1
+    dup = dups.to_pylist()[0]
+    assert dup["method"] == "exact"
+    assert dup["duplicate_of"] in articles.column("doc_id").to_pylist()
+
+
+def test_same_input_gives_byte_identical_data(seeds_copy, tmp_path):
+    run_pipeline([str(seeds_copy)], tmp_path / "a")
+    run_pipeline([str(seeds_copy)], tmp_path / "b")
+    first, second = data_files(tmp_path / "a"), data_files(tmp_path / "b")
+    assert first and first == second
+
+
+def test_rerun_into_same_folder_adds_nothing(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    run_pipeline([str(seeds_copy)], out)
+    before = {n: table(out, n).num_rows for n in ("articles", "duplicates", "removed_lines")}
+    again = run_pipeline([str(seeds_copy)], out)
+    after = {n: table(out, n).num_rows for n in ("articles", "duplicates", "removed_lines")}
+    assert before == after
+    assert again.summary["already_published"] == 5
+    assert again.summary["articles"] == 0
+    assert again.summary["accounted"]
+
+
+def test_doc_ids_are_stable_across_runs(seeds_copy, tmp_path):
+    run_pipeline([str(seeds_copy)], tmp_path / "a")
+    run_pipeline([str(seeds_copy)], tmp_path / "b")
+    ids = [sorted(table(tmp_path / d, "articles").column("doc_id").to_pylist()) for d in "ab"]
+    assert ids[0] == ids[1]
+
+
+def test_manifest_has_parameters_and_counts(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    run_pipeline([str(seeds_copy)], out, parameters={"inputs": [str(seeds_copy)], "out": "x"})
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["inputs"] == [str(seeds_copy)]
+    assert manifest["summary"]["articles"] == 5
+    assert manifest["counts"]["removed_by_category"]
+    assert manifest["version"] == 1
+
+
+def test_unwritable_output_is_a_clear_error(seeds_copy, tmp_path):
+    from tasks.store import OutputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputError, match="not a folder"):
+        run_pipeline([str(seeds_copy)], blocker)
