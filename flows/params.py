@@ -1,0 +1,78 @@
+"""Flow parameters: one pydantic model, validated by Prefect and shown in its UI."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tasks.cleaning import CleanConfig
+from tasks.config import PipelineConfig
+from tasks.dedup import DedupConfig
+from tasks.ingest.options import ReadOptions
+
+
+class CleanNewsParams(BaseModel):
+    """What to read, where to write, and the knobs users actually turn."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: list[str] = Field(
+        default_factory=lambda: ["seeds"],
+        min_length=1,
+        description="Files or folders (read recursively) holding the articles.",
+    )
+    out: str = Field("data", min_length=1, description="Output folder for the Parquet datasets.")
+    min_words: int = Field(5, ge=1, le=10_000, description="Shorter cleaned articles are rejected.")
+    max_input_mb: float = Field(
+        20.0, gt=0, le=4096, description="Largest file (or container record) read, in MiB."
+    )
+    text_field: str | None = Field(None, description="Record column holding the text.")
+    html_field: str | None = Field(None, description="Record column holding the HTML.")
+    url_field: str | None = Field(None, description="Record column holding the URL.")
+    title_field: str | None = Field(None, description="Record column holding the title.")
+    date_field: str | None = Field(None, description="Record column holding the date.")
+    jaccard_threshold: float = Field(
+        0.8, ge=0.5, le=1.0, description="Near-duplicate when shingle Jaccard reaches this."
+    )
+    containment_threshold: float = Field(
+        0.9, ge=0.5, le=1.0, description="...or when one copy contains this share of the other."
+    )
+    keep: Literal["longest", "earliest"] = Field(
+        "longest", description="Which copy of a duplicate cluster is kept."
+    )
+    source_priority: list[str] = Field(
+        default_factory=list,
+        description="Sources (prefixes) preferred as the kept copy, best first; overrides keep.",
+    )
+    shard_files: int = Field(1000, ge=1, le=1_000_000, description="Files per shard (task).")
+    shard_mb: int = Field(64, ge=1, le=65_536, description="Input MiB per shard (task).")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=512,
+        description="Worker processes for shard processing (default: every core).",
+    )
+    language_seed: int = Field(0, description="Seed for langdetect (determinism).")
+
+    def pipeline_config(self) -> PipelineConfig:
+        return PipelineConfig(
+            read=ReadOptions(
+                max_bytes=int(self.max_input_mb * 1024 * 1024),
+                text_field=self.text_field,
+                html_field=self.html_field,
+                url_field=self.url_field,
+                title_field=self.title_field,
+                date_field=self.date_field,
+            ),
+            clean=CleanConfig(),
+            dedup=DedupConfig(
+                jaccard_threshold=self.jaccard_threshold,
+                containment_threshold=self.containment_threshold,
+                policy=self.keep,
+                source_priority=tuple(self.source_priority),
+            ),
+            min_words=self.min_words,
+            language_seed=self.language_seed,
+        )

@@ -1,0 +1,93 @@
+"""Prefect tasks: thin wrappers over the pure pipeline in ``tasks/``.
+
+Each task handles a whole shard or the whole run, never one document. Shard processing is
+CPU-bound and runs in worker processes; its processor (rules, language profiles) is built once
+per process and reused, which is safe because its results do not depend on call order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.assemble import RunResult, assemble_run
+from tasks.config import PipelineConfig
+from tasks.ingest import discover
+from tasks.shard import (
+    ShardProcessor,
+    is_done,
+    plan_shards,
+    read_counts,
+    shard_key,
+    write_shard,
+)
+from tasks.store import OutputStore
+
+_PROCESSORS: dict[str, ShardProcessor] = {}
+
+
+def _processor(config: PipelineConfig) -> ShardProcessor:
+    key = config.fingerprint()
+    if key not in _PROCESSORS:
+        _PROCESSORS.clear()
+        _PROCESSORS[key] = ShardProcessor(config)
+    return _PROCESSORS[key]
+
+
+@task(name="discover-inputs", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def discover_inputs(inputs: list[str], max_files: int, max_mb: int) -> list[list[str]]:
+    """Expand INPUT arguments into files and group them into shards."""
+    files = discover(inputs)
+    shards = plan_shards(files, max_files=max_files, max_bytes=max_mb * 1024 * 1024)
+    get_run_logger().info(
+        "found %d files in %d input(s): %d shard(s)", len(files), len(inputs), len(shards)
+    )
+    return shards
+
+
+@task(name="process-shard", cache_policy=NO_CACHE)
+def process_shard(files: list[str], config: PipelineConfig, out: str) -> str:
+    """Read, extract, clean and sign one shard; reuse the stored result when unchanged."""
+    logger = get_run_logger()
+    store = OutputStore(out)
+    key = shard_key(files, config)
+    folder = store.shard_dir(key)
+    if is_done(folder):
+        counts = read_counts(folder)
+        logger.info(
+            "shard %s unchanged: reused (%d inputs, %d files)", key[:12], counts.inputs, len(files)
+        )
+        return str(folder)
+    result = _processor(config).process(files)
+    write_shard(result, folder)
+    c = result.counts
+    logger.info(
+        "shard %s: %d files, %d inputs -> %d candidates, %d rejects, %d lines removed",
+        key[:12],
+        len(files),
+        c.inputs,
+        c.candidates,
+        c.rejects,
+        c.removed_lines,
+    )
+    return str(folder)
+
+
+@task(name="deduplicate-and-publish", cache_policy=NO_CACHE)
+def deduplicate_and_publish(
+    shard_dirs: list[str], config: PipelineConfig, out: str, parameters: dict
+) -> RunResult:
+    """Cluster copies across all shards, write the next dataset version, publish it."""
+    result = assemble_run(OutputStore(out), [Path(d) for d in shard_dirs], config, parameters)
+    c = result.summary
+    get_run_logger().info(
+        "published version %d: %d articles, %d duplicates, %d rejects (%d already published)",
+        result.version,
+        c["articles"],
+        c["duplicates"],
+        c["rejects"],
+        c["already_published"],
+    )
+    return result
