@@ -117,3 +117,39 @@ def test_unwritable_output_is_a_clear_error(seeds_copy, tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(OutputError, match="not a folder"):
         run_pipeline([str(seeds_copy)], blocker)
+
+
+SYNDICATED = Path(__file__).resolve().parent / "fixtures" / "syndicated"
+
+
+def test_syndicated_copies_collapse_through_the_whole_pipeline(tmp_path):
+    """Wire copies with other boilerplate and headlines, plus an updated story, end as clusters;
+    two stories sharing a quotation stay apart."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in SYNDICATED.glob("*.txt"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out"
+    result = run_pipeline([str(folder)], out)
+    kept = {Path(a["source"]).name: a["cluster_size"] for a in table(out, "articles").to_pylist()}
+    dropped = {
+        Path(d["source"]).name: (Path(d["duplicate_of_source"]).name, d["method"], d["similarity"])
+        for d in table(out, "duplicates").to_pylist()
+    }
+    # The longest copy of the wire story is kept (the courier's: it did not trim the ending).
+    assert kept == {
+        "wire_copy_courier.txt": 4,
+        "update_v2.txt": 2,
+        "quote_story_markets.txt": 1,
+        "quote_story_workers.txt": 1,
+    }
+    assert {name: d[0] for name, d in dropped.items()} == {
+        "wire_original.txt": "wire_copy_courier.txt",
+        "wire_copy_aggregator.txt": "wire_copy_courier.txt",
+        "wire_copy_intl.txt": "wire_copy_courier.txt",
+        "update_v1.txt": "update_v2.txt",
+    }
+    assert all(method == "near" for _, method, _ in dropped.values())
+    # The update adds a paragraph to a short story: Jaccard < 0.8, caught by containment.
+    assert dropped["update_v1.txt"][2] < 0.8
+    assert result.summary["accounted"]
