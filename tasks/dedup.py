@@ -2,7 +2,9 @@
 
 The work is split so it scales: :func:`compute_signatures` runs per shard (in worker
 processes if wanted; results are deterministic and :meth:`Signatures.concat` joins them), then
-:func:`deduplicate` clusters the whole collection once.
+:func:`deduplicate` clusters the whole collection once. Start worker processes with the
+``spawn`` or ``forkserver`` method (or fork them before the parent computes any signature):
+rensa runs a Rust thread pool, and a child forked after it started deadlocks in rensa.
 
 **Exact** duplicates have the same text after casefolding and collapsing whitespace
 (punctuation differences are *not* exact; they show up as near duplicates with similarity 1).

@@ -309,6 +309,7 @@ def test_shuffling_the_input_gives_the_same_decisions(cfg: DedupConfig, verify: 
     rows += [
         ("exact-a", "copy.example", text("update_v1").upper(), None),
         ("exact-b", "copy.example", text("update_v1"), "2024-08-14"),
+        ("exact-c", "copy.example", text("quote_story_workers").replace("\n\n", "\n"), None),
         ("short-a", "brief.example", "Markets closed.", None),
         ("short-b", "brief.example", "Markets closed!", None),
         ("empty", "brief.example", "", None),
@@ -330,6 +331,7 @@ def test_shuffling_the_input_gives_the_same_decisions(cfg: DedupConfig, verify: 
         by_id = {d.doc_id: d for d in out}
         if reference is None:
             reference = by_id
+            assert {d.method for d in out} == {None, "exact", "near"}
         assert by_id == reference
 
 
