@@ -7,7 +7,7 @@ keys of :class:`Rule`; see the files themselves for the conventions.
 Matching contract:
 
 * ``RuleSet.match`` expects one line already normalised (Unicode NFC, whitespace runs collapsed
-  to one space, stripped); :func:`normalize_line` does exactly that.
+  to one space, stripped); :func:`tasks.normalize.normalize_line` does exactly that.
 * Every pattern is compiled **case-insensitively** through the RE2 option
   ``case_sensitive=False`` (rule files need no ``(?i)``; a rule may opt out locally with
   ``(?-i:...)``). Patterns are searched, not full-matched: anchor with ``^``/``$`` yourself.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,11 +83,6 @@ class Rule:
     must_match: tuple[str, ...]
     must_not_match: tuple[str, ...]
     max_words: int | None = None
-
-
-def normalize_line(line: str) -> str:
-    """Normalise a line the way ``RuleSet.match`` expects: NFC, single spaces, stripped."""
-    return " ".join(unicodedata.normalize("NFC", line).split())
 
 
 def _options() -> re2.Options:

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks import boilerplate
-from tasks.boilerplate import CATEGORIES, RULES_DIR, Rule, RuleError, RuleSet, normalize_line
+from tasks.boilerplate import CATEGORIES, RULES_DIR, Rule, RuleError, RuleSet
+from tasks.normalize import normalize_line
 
 SHIPPED = RuleSet.load()
 

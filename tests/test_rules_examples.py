@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.boilerplate import CATEGORIES, RULES_DIR, Rule, RuleSet, normalize_line
+from tasks.boilerplate import CATEGORIES, RULES_DIR, Rule, RuleSet
+from tasks.normalize import normalize_line
 
 RULESET = RuleSet.load()
 LANGUAGES = ("en", "fr", "de", "es", "ru", "ar")
