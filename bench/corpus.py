@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import json
 import os
 import random
@@ -87,7 +88,7 @@ class Chain:
                 if not ids:
                     continue
                 starts.add(ids[0])
-                pairs.extend(zip(ids, ids[1:], strict=False))
+                pairs.extend(itertools.pairwise(ids))
         vocab = list(index)
         ends = np.array([bool(_SENTENCE_END.search(t)) for t in vocab], dtype=bool)
         for a, b in pairs:
@@ -116,8 +117,10 @@ class Chain:
             out[:, i] = state
             n = counts[state]
             nxt = self.successors[
-                np.minimum(self.offsets[state] + (rng.random(rows) * n).astype(np.int64),
-                           self.successors.size - 1)
+                np.minimum(
+                    self.offsets[state] + (rng.random(rows) * n).astype(np.int64),
+                    self.successors.size - 1,
+                )
             ]
             dead = n == 0
             if dead.any():

@@ -174,7 +174,10 @@ class Cleaner:
             return RULE_FOREIGN_SCRIPT
         words = _WORD.findall(line)
         letters = sum(ch.isalpha() for ch in line)
-        if len(words) < cfg.foreign_language_min_words or letters < cfg.foreign_language_min_letters:
+        if (
+            len(words) < cfg.foreign_language_min_words
+            or letters < cfg.foreign_language_min_letters
+        ):
             return None
         guess = self.detector.detect(line)
         if (
