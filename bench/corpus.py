@@ -278,7 +278,8 @@ def write_corpus(folder: Path, n: int, *, fmt: str = "txt", seed: int = 0) -> Pa
     ``txt``: one file per article, 1000 per subfolder. ``jsonl``: 1000 articles per file.
     """
     done = folder / "_DONE"
-    meta = {"n": n, "fmt": fmt, "seed": seed, "generator": GENERATOR_VERSION}
+    source = "semeval2022-task8" if SEMEVAL.exists() else "seeds"
+    meta = {"n": n, "fmt": fmt, "seed": seed, "generator": GENERATOR_VERSION, "source": source}
     if done.exists() and json.loads(done.read_text()) == meta:
         return folder / "articles"
     target = folder / "articles"

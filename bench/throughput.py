@@ -246,7 +246,7 @@ def _print_run(run: dict) -> None:
         ours_cpu, base_cpu = run["cpu"] / n, base["cpu"] / base["docs"]
         print(
             f"   CPU per article: newsclean {ours_cpu * 1e3:.2f} ms (all stages, all processes), "
-            f"baseline {base_cpu * 1e3:.2f} ms: {base_cpu / ours_cpu:.1f}x less CPU"
+            f"baseline {base_cpu * 1e3:.2f} ms: ratio {base_cpu / ours_cpu:.1f}x"
         )
     print()
 
