@@ -1,8 +1,10 @@
 """Join shard results, deduplicate across them, and write the next dataset version.
 
-Runs once per flow run. Memory holds what clustering needs (signatures, ids, sources, and the
-texts of this run's candidates for exact verification); tables are then streamed shard by
-shard into the output so row order is deterministic: shard order, then input order.
+Runs once per flow run. Memory holds what clustering needs (signatures, ids, sources); the
+texts that exact verification reads are spilled to one memory-mapped file
+(:mod:`tasks.textspill`) so memory does not grow with the corpus. Tables are then streamed
+shard by shard into the output, texts included, so row order is deterministic: shard order,
+then input order.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures, deduplicate
 from tasks.shard import load_signatures, read_counts, read_table, take_signatures
 from tasks.store import MANIFEST, OutputStore
+from tasks.textspill import spilled_texts
 
 _PARQUET = {"compression": "zstd", "write_statistics": True}
 _UNDETERMINED = "und"
@@ -52,7 +55,7 @@ def assemble_run(
     counts = sum((read_counts(d) for d in shard_dirs), Counts())
     frames = [_ShardFrame.load(d, known) for d in shard_dirs]
 
-    decisions = _decide(frames, config)
+    decisions = _decide(frames, config, store.versions)
     version, staging = store.begin()
     written = _write_version(staging, version, frames, decisions)
 
@@ -106,7 +109,11 @@ def published_ids(store: OutputStore) -> set[str]:
 
 @dataclass(slots=True)
 class _ShardFrame:
-    """One shard's new rows (inputs already published by an earlier run are filtered out)."""
+    """One shard's new rows (inputs already published by an earlier run are filtered out).
+
+    ``candidates`` holds every column but the text; :meth:`texts` and :meth:`with_texts` read
+    it from the shard file when needed, one shard at a time.
+    """
 
     folder: Path
     candidates: pa.Table
@@ -114,14 +121,25 @@ class _ShardFrame:
     rejects: pa.Table
     signatures: Signatures
     already_published: int
+    fresh: pa.ChunkedArray | None = None  # which of the shard's candidate rows are new
+
+    def with_texts(self) -> pa.Table:
+        table = read_table(self.folder, "candidates")
+        return table if self.fresh is None else table.filter(self.fresh)
+
+    def texts(self) -> pa.ChunkedArray:
+        column = read_table(self.folder, "candidates", ["text"]).column("text")
+        return column if self.fresh is None else column.filter(self.fresh)
 
     @classmethod
     def load(cls, folder: Path, known: set[str]) -> _ShardFrame:
-        candidates = read_table(folder, "candidates")
+        names = [name for name in schema.CANDIDATES.names if name != "text"]
+        candidates = read_table(folder, "candidates", names)
         removed = read_table(folder, "removed_lines")
         rejects = read_table(folder, "rejects")
         signatures = load_signatures(folder)
         already = 0
+        fresh = None
         if known:
             known_array = pa.array(sorted(known), type=pa.string())
             fresh = pc.invert(pc.is_in(candidates.column("doc_id"), known_array))
@@ -134,21 +152,24 @@ class _ShardFrame:
             candidates = candidates.filter(fresh)
             rejects = rejects.filter(fresh_rejects)
             removed = removed.filter(pc.invert(pc.is_in(removed.column("doc_id"), known_array)))
-        return cls(folder, candidates, removed, rejects, signatures, already)
+        return cls(folder, candidates, removed, rejects, signatures, already, fresh)
 
 
-def _decide(frames: list[_ShardFrame], config: PipelineConfig) -> dict[str, Decision]:
+def _decide(
+    frames: list[_ShardFrame], config: PipelineConfig, spill_dir: Path
+) -> dict[str, Decision]:
     parts = [f for f in frames if len(f.candidates)]
     if not parts:
         return {}
     doc_ids = [i for f in parts for i in f.candidates.column("doc_id").to_pylist()]
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
-    texts = [t for f in parts for t in f.candidates.column("text").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
     signatures = Signatures.concat([f.signatures for f in parts])
-    decisions = deduplicate(
-        doc_ids, sources, signatures, config.dedup, texts=texts, published=published
-    )
+    # ".staging-" so that a run killed meanwhile leaves nothing the next run keeps.
+    with spilled_texts((f.texts() for f in parts), spill_dir, ".staging-texts-") as texts:
+        decisions = deduplicate(
+            doc_ids, sources, signatures, config.dedup, texts=texts, published=published
+        )
     return {d.doc_id: d for d in decisions}
 
 
@@ -174,7 +195,7 @@ def _write_version(
     }
     try:
         for frame in frames:
-            kept, duplicates = _split(frame.candidates, decisions, kept_meta)
+            kept, duplicates = _split(frame.with_texts(), decisions, kept_meta)
             for language, table in _by_language(kept):
                 writer = article_writers.get(language)
                 if writer is None:

@@ -96,12 +96,14 @@ class Cleaner:
         """Clean ``text``; ``title`` is a title already known from metadata, if any."""
         kept, removed = self._apply_rules(text)
         kept = self._drop_repeats(kept, removed)
-        guess = self._detect(kept)
+        article = _LazyGuess(self.detector, "\n".join(p.text for p in kept))
         script = dominant_script(" ".join(p.text for p in kept))
-        kept = self._drop_foreign_teasers(kept, removed, guess, script)
+        kept = self._drop_foreign_teasers(kept, removed, article, script)
         result = CleanResult(paragraphs=kept, removed=sorted(removed, key=lambda r: r.line_no))
         self._take_title(result, title)
-        final = self._detect(result.paragraphs) if result.paragraphs else LanguageGuess(None, 0)
+        final = LanguageGuess(None, 0)
+        if result.paragraphs:
+            final = article.reuse_for("\n".join(p.text for p in result.paragraphs))
         result.language, result.language_prob = final.language, final.probability
         result.script = script
         return result
@@ -139,7 +141,7 @@ class Cleaner:
         self,
         kept: list[Paragraph],
         removed: list[RemovedLine],
-        article: LanguageGuess,
+        article: _LazyGuess,
         article_script: str | None,
     ) -> list[Paragraph]:
         if len(kept) < 2:
@@ -156,9 +158,14 @@ class Cleaner:
         return survivors
 
     def _foreign_rule(
-        self, line: str, article: LanguageGuess, article_script: str | None
+        self, line: str, article: _LazyGuess, article_script: str | None
     ) -> str | None:
-        """Which heuristic, if any, calls this line a foreign-language teaser."""
+        """Which heuristic, if any, calls this line a foreign-language teaser.
+
+        The article's language is only asked for once the line itself is confidently in a
+        language with function words present (see :class:`_LazyGuess`): detecting a whole
+        article costs ten times more than detecting a line, and most articles never need it.
+        """
         if not self.is_teaser_shaped(line):
             return None
         cfg = self.config
@@ -168,17 +175,25 @@ class Cleaner:
         words = _WORD.findall(line)
         letters = sum(ch.isalpha() for ch in line)
         if (
-            article.language is None
-            or len(words) < cfg.foreign_language_min_words
+            len(words) < cfg.foreign_language_min_words
             or letters < cfg.foreign_language_min_letters
         ):
             return None
         guess = self.detector.detect(line)
         if (
-            guess.language is not None
-            and guess.language != article.language
-            and guess.probability >= cfg.foreign_language_min_prob
-            and self.function_words.favours(line, guess.language, article.language)
+            guess.language is None
+            or guess.probability < cfg.foreign_language_min_prob
+            # favours() needs both languages known and at least one function word of the
+            # line's language: without them the article's language cannot matter.
+            or not self.function_words.knows(guess.language)
+            or self.function_words.count(line, guess.language) == 0
+        ):
+            return None
+        language = article.get().language
+        if (
+            language is not None
+            and guess.language != language
+            and self.function_words.favours(line, guess.language, language)
         ):
             return RULE_FOREIGN_LANGUAGE
         return None
@@ -212,5 +227,28 @@ class Cleaner:
             first = paragraphs.pop(0)
             result.title, result.title_line_no = first.text, first.line_no
 
-    def _detect(self, paragraphs: list[Paragraph]) -> LanguageGuess:
-        return self.detector.detect("\n".join(p.text for p in paragraphs))
+
+
+class _LazyGuess:
+    """The language of a text, detected on first use only, and reused for an identical text.
+
+    Detection is a pure function of the text (the detector reseeds every call), so when and
+    whether it runs cannot change any result, only the cost.
+    """
+
+    __slots__ = ("_detector", "_guess", "_text")
+
+    def __init__(self, detector: LanguageDetector, text: str) -> None:
+        self._detector, self._text = detector, text
+        self._guess: LanguageGuess | None = None
+
+    def get(self) -> LanguageGuess:
+        if self._guess is None:
+            self._guess = self._detector.detect(self._text)
+        return self._guess
+
+    def reuse_for(self, text: str) -> LanguageGuess:
+        """The guess for ``text``: this one's when the text is the same, else a new detection."""
+        if text == self._text:
+            return self.get()
+        return self._detector.detect(text)

@@ -7,13 +7,16 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tasks.boilerplate import RuleSet
+from tasks.boilerplate import RULES_DIR, RuleSet
 from tasks.cleaning import CleanConfig
 from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
 from tasks.language import DEFAULT_SEED, LanguageDetector
 
 PIPELINE_VERSION = "1"
+# (config, rule files' stamps) -> fingerprint: loading and compiling the rules costs ~0.3 s,
+# and every shard task asks (twice), so it is computed once per process and rule-file state.
+_FINGERPRINTS: dict[tuple, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,16 @@ class PipelineConfig:
 
     def fingerprint(self) -> str:
         """Changes whenever settings, rules or pipeline version change."""
+        try:
+            key = (self, _rules_stamp(self.rules_paths))
+            hash(key)
+        except (OSError, TypeError):
+            return self._fingerprint()
+        if key not in _FINGERPRINTS:
+            _FINGERPRINTS[key] = self._fingerprint()
+        return _FINGERPRINTS[key]
+
+    def _fingerprint(self) -> str:
         rules = self.load_rules()
         payload = {
             "version": PIPELINE_VERSION,
@@ -44,3 +57,15 @@ class PipelineConfig:
         }
         encoded = json.dumps(payload, sort_keys=True, default=str).encode()
         return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+
+
+def _rules_stamp(paths: tuple[str, ...] | None) -> tuple[tuple[str, int, int], ...]:
+    """Path, mtime and size of every rule file ``load_rules`` would read."""
+    files: list[Path] = []
+    for path in [Path(p) for p in paths] if paths else [RULES_DIR]:
+        files.extend(sorted(path.glob("*.toml")) if path.is_dir() else [path])
+    stamps = []
+    for file in files:
+        stat = file.stat()
+        stamps.append((str(file), stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)

@@ -14,7 +14,13 @@ _NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 # Zero-width and bidi controls carry no words; soft hyphen only hints at hyphenation.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# Both only delete, so one pass over their union is the same as one after the other.
+_DROPPED = re.compile(_INVISIBLE.pattern[:-1] + _CONTROL.pattern[1:])
+_SPACE_CHARS = " \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# Only runs that change: two or more space characters, or one that is not a plain space. A
+# lone plain space (almost every match of the plain ``[...]+`` run) would be replaced by itself.
+_SPACES = re.compile(f"[{_SPACE_CHARS}]{{2,}}|[{_SPACE_CHARS[1:]}]")
+_ASCII_CONTROL_OR_TAB = re.compile(r"[\x00-\x09\x0e-\x1f\x7f]| {2}")
 
 
 def normalize_text(text: str) -> str:
@@ -30,9 +36,13 @@ def split_lines(text: str) -> list[str]:
 
 def normalize_line(line: str) -> str:
     """NFC, no invisible or control characters, single spaces, no surrounding blanks."""
-    line = unicodedata.normalize("NFC", line)
-    line = _INVISIBLE.sub("", line)
-    line = _CONTROL.sub("", line)
+    if line.isascii():
+        # NFC and the invisible characters concern non-ASCII text only; most lines also have
+        # no control character, tab or double space, and then only the ends can change.
+        if _ASCII_CONTROL_OR_TAB.search(line) is None:
+            return line.strip()
+        return _SPACES.sub(" ", _CONTROL.sub("", line)).strip()
+    line = _DROPPED.sub("", unicodedata.normalize("NFC", line))
     return _SPACES.sub(" ", line).strip()
 
 

@@ -96,7 +96,8 @@ class ShardProcessor:
             counts.removed_by_category[line.category] += 1
             counts.removed_by_rule[line.rule] += 1
         counts.removed_lines += len(result.removed)
-        reject = self._reject_reason(result)
+        words = result.word_count
+        reject = self._reject_reason(result, words)
         if reject is not None:
             reason, detail = reject
             builder.reject(Reject(record.source, reason, detail, record.raw), counts)
@@ -112,7 +113,7 @@ class ShardProcessor:
             text=body,
             language=result.language,
             language_prob=result.language_prob,
-            n_words=result.word_count,
+            n_words=words,
             n_removed_lines=len(result.removed),
             url=meta.get("url"),
             published=meta.get("published"),
@@ -121,13 +122,13 @@ class ShardProcessor:
             content_hash=hashlib.blake2b(comparison_key(body).encode(), digest_size=16).hexdigest(),
         )
 
-    def _reject_reason(self, result: CleanResult) -> tuple[str, str] | None:
+    def _reject_reason(self, result: CleanResult, words: int) -> tuple[str, str] | None:
         """Why a cleaned article cannot be published, or None when it can."""
         if not result.paragraphs:
             if result.removed:
                 return reasons.ALL_BOILERPLATE, f"all {len(result.removed)} lines are boilerplate"
             return reasons.EMPTY, "no text after extraction"
-        words, minimum = result.word_count, self.config.min_words
+        minimum = self.config.min_words
         if words < minimum:
             return reasons.TOO_SHORT, f"{words} words after cleaning (min_words={minimum})"
         if result.language is None:
