@@ -221,6 +221,7 @@ def test_prefect_yaml_deploys_and_a_worker_runs_it(server, inputs, tmp_path):
     [schedule] = deployment["schedules"]
     assert schedule["schedule"]["cron"] == "0 * * * *" and schedule["active"]
     assert deployment["parameters"]["params"]["inputs"] == ["seeds"]
+    assert deployment["global_concurrency_limit"]["limit"] == 1  # one run at a time
     # Keep the hourly schedule from firing into the repository's data/ during the test.
     server.patch(f"/deployments/{deployment['id']}/schedules/{schedule['id']}", {"active": False})
 
