@@ -99,7 +99,7 @@ def _folder(i: int, n: int, files: list[str], state: State) -> str:
     reason = state.message or state.name
     try:
         state.result()
-    except BaseException as exc:  # the task's own exception is the clearest reason
+    except Exception as exc:  # the task's own exception is the clearest reason
         reason = f"{type(exc).__name__}: {exc}"
     first = files[0] if files else "no files"
     raise ShardFailed(f"shard {i + 1}/{n} ({len(files)} files from {first}) failed: {reason}")
