@@ -10,11 +10,14 @@ gets the ``shard_timeout_s`` timeout, and the flow logs how many shards came fro
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
 from prefect import Task, get_run_logger
+from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import State
+from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from flows.params import CleanNewsParams
@@ -40,8 +43,29 @@ def shard_runner(params: CleanNewsParams, shards: int) -> TaskRunner | None:
             ) from exc
         return DaskTaskRunner(address=params.dask_address)
     if shards > 1 and params.workers > 1:
-        return ProcessPoolTaskRunner(max_workers=min(params.workers, shards))
+        return ProcessPoolTaskRunner(
+            max_workers=min(params.workers, shards),
+            initializer=use_api,
+            initargs=(_temporary_api_url(),),
+        )
     return None
+
+
+def use_api(url: str | None) -> None:
+    """Worker process initializer: report to the flow's API instead of starting another one."""
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+
+
+def _temporary_api_url() -> str | None:
+    """The URL of the temporary server Prefect started for this run when no server is configured.
+
+    Without it every worker process would start a temporary server of its own (seconds each).
+    """
+    if get_current_settings().api.url:
+        return None  # a configured server: the workers inherit it with the settings
+    with get_client(sync_client=True) as client:
+        return str(client.api_url)
 
 
 def run_shards(
