@@ -9,8 +9,8 @@ from prefect.runtime import flow_run
 
 from flows.params import CleanNewsParams
 from flows.report import publish_artifacts
-from flows.steps import deduplicate_and_publish, discover_inputs, process_shard
-from flows.workers import shard_runner
+from flows.runners import run_shards
+from flows.steps import deduplicate_and_publish, discover_inputs
 from tasks.store import OutputStore
 
 
@@ -33,15 +33,7 @@ def clean_news(params: CleanNewsParams | None = None) -> dict:
     config = params.pipeline_config()
     OutputStore(params.out).prepare()
     shards = discover_inputs(params.inputs, params.shard_files, params.shard_mb)
-    if len(shards) > 1 and params.workers > 1:
-        with shard_runner(max_workers=min(params.workers, len(shards))) as runner:
-            futures = [
-                runner.submit(process_shard, {"files": s, "config": config, "out": params.out})
-                for s in shards
-            ]
-            shard_dirs = [f.result() for f in futures]
-    else:
-        shard_dirs = [process_shard(s, config, params.out) for s in shards]
+    shard_dirs = run_shards(shards, config, params)
     result = deduplicate_and_publish(shard_dirs, config, params.out, params.model_dump())
     publish_artifacts(result)
     s = result.summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +30,33 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the cleaning flow once on INPUT files/folders.",
     )
     add_run_arguments(run)
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    serve = commands.add_parser(
+        "serve",
+        help="run the cleaning flow on a schedule (long-running)",
+        description="Serve the cleaning flow from this process with a schedule; watch the "
+        "runs in the Prefect UI of the server PREFECT_API_URL points at.",
+    )
+    add_run_arguments(serve)
+    add_serve_arguments(serve)
     return parser
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cron", metavar="EXPR", help='cron schedule, e.g. "0 * * * *" for hourly runs'
+    )
+    parser.add_argument(
+        "--interval", type=float, metavar="SECONDS", help="or: a run every SECONDS seconds"
+    )
+    parser.add_argument(
+        "--timezone", metavar="TZ", help="time zone of the schedule, e.g. Europe/Paris (UTC)"
+    )
+    parser.add_argument(
+        "--name",
+        default="scheduled",
+        help="deployment name shown in the UI (default: scheduled)",
+    )
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +122,19 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: every core)"
     )
-    parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    parser.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="run shard tasks on this Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+        "local worker processes)",
+    )
+    parser.add_argument(
+        "--shard-timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="fail a shard task still running after this long (default: 3600)",
+    )
 
 
 def params_from_args(args: argparse.Namespace):
@@ -111,6 +150,8 @@ def params_from_args(args: argparse.Namespace):
         "keep": args.keep,
         "source_priority": args.source_priority,
         "shard_files": args.shard_files,
+        "dask_address": args.dask_address,
+        "shard_timeout_s": args.shard_timeout,
     }
     for field in ("text", "html", "url", "title", "date"):
         values[f"{field}_field"] = getattr(args, f"{field}_field")
@@ -142,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"invalid {where}: {first['msg']}", EXIT_USAGE)
     except (UsageError, OutputError) as exc:
         return _fail(str(exc), EXIT_USAGE)
+    if args.command == "serve":
+        return serve_command(args, params)
 
     from flows.clean_news import clean_news
 
@@ -157,6 +200,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{summary['duplicates']} duplicates, {summary['rejects']} rejects "
             f"({summary['already_published']} already published) in {summary['out']}"
         )
+    return EXIT_OK
+
+
+def serve_command(args: argparse.Namespace, params) -> int:
+    from flows.serve import make_schedule, serve
+
+    try:
+        schedule = make_schedule(args.cron, args.interval, args.timezone)
+    except ValueError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    if not os.environ.get("PREFECT_API_URL"):
+        print(
+            "newsclean: PREFECT_API_URL is not set: runs go to a temporary server you cannot "
+            "watch; start `prefect server start` and export PREFECT_API_URL first",
+            file=sys.stderr,
+        )
+    serve(params, schedule, name=args.name)
     return EXIT_OK
 
 

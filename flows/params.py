@@ -55,6 +55,17 @@ class CleanNewsParams(BaseModel):
         description="Worker processes for shard processing (default: every core).",
     )
     language_seed: int = Field(0, description="Seed for langdetect (determinism).")
+    dask_address: str | None = Field(
+        None,
+        description="Dask scheduler (tcp://host:8786) to run shard tasks on; none: local "
+        "worker processes.",
+    )
+    shard_timeout_s: float = Field(
+        3600.0,
+        gt=0,
+        le=7 * 86400,
+        description="A shard task still running after this many seconds fails (TimeoutError).",
+    )
 
     def pipeline_config(self) -> PipelineConfig:
         return PipelineConfig(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
+from flows.policies import IO_RETRIES, retry_on_io_error
 from tasks.assemble import RunResult
+from tasks.charts import PALETTE, bar_chart_markdown
 
 COUNTS_KEY = "clean-news-counts"
 REPORT_KEY = "clean-news-report"
@@ -38,7 +42,14 @@ def counts_rows(result: RunResult) -> list[dict[str, object]]:
     return rows
 
 
+@task(
+    name="publish-report",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=retry_on_io_error,
+    **IO_RETRIES,
+)
 def publish_artifacts(result: RunResult) -> None:
+    """The counts table and the markdown report, under keys that never change between runs."""
     create_table_artifact(
         key=COUNTS_KEY,
         table=counts_rows(result),
@@ -58,10 +69,30 @@ def markdown_report(result: RunResult) -> str:
         f"duplicates, **{s['rejects']}** rejects, {s['already_published']} already published. "
         f"**{s['removed_lines']}** boilerplate lines removed.",
         "",
+        "## What happened to the inputs",
+        "",
+        bar_chart_markdown(
+            "Inputs by outcome",
+            [(name, s[name]) for name in _OUTCOMES],
+            _OUTCOME_COLORS,
+        ),
+        "",
         "## Removed lines per category",
         "",
-        *_bar_chart(result.counts["removed_by_category"]),
+        bar_chart_markdown(
+            f"Removed lines per category (all {s['inputs']} inputs)",
+            _ranked(result.counts["removed_by_category"]),
+        ),
         "",
+        "## Languages",
+        "",
+        bar_chart_markdown(
+            f"Clean articles per language (all {s['inputs']} inputs, before deduplication)",
+            _ranked(result.counts["languages"]),
+            PALETTE[5:6],
+        ),
+        "",
+        *_reject_chart(result.counts["reject_reasons"]),
         "## Most frequent removed lines",
         "",
         "| count | rule | line |",
@@ -70,6 +101,7 @@ def markdown_report(result: RunResult) -> str:
             f"| {r['count']} | `{r['rule']}` | {_cell(r['line'])} |"
             for r in result.top_removed_lines
         ],
+        *([] if result.top_removed_lines else ["| 0 | | _no line removed_ |"]),
         "",
         "## Biggest duplicate clusters",
         "",
@@ -79,22 +111,25 @@ def markdown_report(result: RunResult) -> str:
             f"| {c['cluster_size']} | {_cell(c['source'])} | {_cell(c['title'] or '')} |"
             for c in result.top_clusters
         ],
+        *([] if result.top_clusters else ["| 1 | _no duplicates in this run_ | |"]),
     ]
     return "\n".join(lines) + "\n"
 
 
-def _bar_chart(values: dict[str, int], width: int = 30) -> list[str]:
-    """A text bar chart (renders in any markdown viewer, Prefect's UI included)."""
-    if not values:
-        return ["_nothing removed_"]
-    top = max(values.values())
-    rows = ["```text"]
-    label = max(len(k) for k in values)
-    for name, count in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])):
-        bar = "█" * max(1, round(width * count / top))
-        rows.append(f"{name.ljust(label)} {bar} {count}")
-    rows.append("```")
-    return rows
+_OUTCOMES = ("articles", "duplicates", "rejects", "already_published")
+_OUTCOME_COLORS = ("#059669", "#d97706", "#dc2626", "#6b7280")
+
+
+def _ranked(values: dict[str, int]) -> list[tuple[str, int]]:
+    """Largest first, ties by name, so the chart is the same for the same counts."""
+    return sorted(((k or "und", v) for k, v in values.items()), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _reject_chart(reasons: dict[str, int]) -> list[str]:
+    if not reasons:
+        return []
+    chart = bar_chart_markdown("Rejects by reason", _ranked(reasons), PALETTE[3:4])
+    return ["## Reject reasons", "", chart, ""]
 
 
 def _cell(text: str) -> str:

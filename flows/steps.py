@@ -7,11 +7,13 @@ per process and reused, which is safe because its results do not depend on call 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.policies import IO_RETRIES, retry_on_io_error, shard_cache_key
 from tasks.assemble import RunResult, assemble_run
 from tasks.config import PipelineConfig
 from tasks.ingest import discover
@@ -36,7 +38,12 @@ def _processor(config: PipelineConfig) -> ShardProcessor:
     return _PROCESSORS[key]
 
 
-@task(name="discover-inputs", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+@task(
+    name="discover-inputs",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=retry_on_io_error,
+    **IO_RETRIES,
+)
 def discover_inputs(inputs: list[str], max_files: int, max_mb: int) -> list[list[str]]:
     """Expand INPUT arguments into files and group them into shards."""
     files = discover(inputs)
@@ -47,35 +54,43 @@ def discover_inputs(inputs: list[str], max_files: int, max_mb: int) -> list[list
     return shards
 
 
-@task(name="process-shard", cache_policy=NO_CACHE)
+@task(name="process-shard", cache_key_fn=shard_cache_key, persist_result=True)
 def process_shard(files: list[str], config: PipelineConfig, out: str) -> str:
-    """Read, extract, clean and sign one shard; reuse the stored result when unchanged."""
+    """Read, extract, clean and sign one shard; reuse the stored result when unchanged.
+
+    Prefect skips this body on a cache hit (same key, see ``flows/policies.py``); the check on
+    disk below covers a Prefect result store that does not know the key.
+    """
     logger = get_run_logger()
     store = OutputStore(out)
     key = shard_key(files, config)
     folder = store.shard_dir(key)
     if is_done(folder):
-        counts = read_counts(folder)
         logger.info(
-            "shard %s unchanged: reused (%d inputs, %d files)", key[:12], counts.inputs, len(files)
+            "shard %s unchanged since an earlier run: reused %s (%s)",
+            key[:12],
+            folder,
+            read_counts(folder).describe(),
         )
         return str(folder)
+    started = time.perf_counter()
     result = _processor(config).process(files)
     write_shard(result, folder)
-    c = result.counts
     logger.info(
-        "shard %s: %d files, %d inputs -> %d candidates, %d rejects, %d lines removed",
+        "shard %s processed in %.1f s: %s",
         key[:12],
-        len(files),
-        c.inputs,
-        c.candidates,
-        c.rejects,
-        c.removed_lines,
+        time.perf_counter() - started,
+        result.counts.describe(),
     )
     return str(folder)
 
 
-@task(name="deduplicate-and-publish", cache_policy=NO_CACHE)
+@task(
+    name="deduplicate-and-publish",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=retry_on_io_error,
+    **IO_RETRIES,
+)
 def deduplicate_and_publish(
     shard_dirs: list[str], config: PipelineConfig, out: str, parameters: dict
 ) -> RunResult:

@@ -36,6 +36,27 @@ class Counts:
             languages=self.languages + other.languages,
         )
 
+    def describe(self, top: int = 4) -> str:
+        """One log line a person can read: what came in and where it went."""
+
+        def most(counter: Counter[str]) -> str:
+            ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+            shown = ", ".join(f"{k or 'und'} {v}" for k, v in ranked[:top])
+            return shown + (", ..." if len(ranked) > top else "")
+
+        text = (
+            f"{self.files} files, {self.inputs} inputs -> {self.candidates} clean articles, "
+            f"{self.rejects} rejects"
+        )
+        if self.reject_reasons:
+            text += f" ({most(self.reject_reasons)})"
+        text += f"; {self.removed_lines} boilerplate lines removed"
+        if self.removed_by_category:
+            text += f" ({most(self.removed_by_category)})"
+        if self.languages:
+            text += f"; languages: {most(self.languages)}"
+        return text
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, keys sorted so manifests are byte-stable."""
         return {

@@ -60,8 +60,9 @@ def test_invalid_option_value_is_a_one_line_error(tmp_path, seeds_copy, capsys):
 
 def test_every_option_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    run = build_parser()._subparsers._group_actions[0].choices["run"]
-    for action in run._actions:
-        for flag in action.option_strings:
-            if flag.startswith("--") and flag != "--help":
-                assert flag in readme, f"{flag} missing from README"
+    for name, command in build_parser()._subparsers._group_actions[0].choices.items():
+        assert f"newsclean {name}" in readme, f"command {name} missing from README"
+        for action in command._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert flag in readme, f"{name} {flag} missing from README"
