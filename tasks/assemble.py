@@ -22,6 +22,7 @@ from tasks import schema
 from tasks.config import PipelineConfig
 from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures, deduplicate
+from tasks.pause import pause_point
 from tasks.shard import load_signatures, read_counts, read_table, take_signatures
 from tasks.store import MANIFEST, OutputStore
 
@@ -191,6 +192,7 @@ def _write_version(
             written["duplicates"] += len(duplicates)
             written["removed_lines"] += len(frame.removed_lines)
             written["rejects"] += len(frame.rejects)
+            pause_point("version-writing")
         if not article_writers and not any((staging / "articles").rglob("*.parquet")):
             # Readers (DuckDB, polars) fail on a dataset without files: publish an empty one.
             folder = staging / "articles" / f"language={_UNDETERMINED}"
