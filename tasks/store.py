@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
+from tasks.pause import pause_point
 from tasks.schema import DATASETS
 
 META = ".newsclean"
@@ -61,16 +62,29 @@ class OutputStore:
             raise OutputError(
                 f"output folder is not writable: {self.root} ({exc.strerror})"
             ) from exc
-        self._remove_stale_staging()
+        self._remove_unpublished()
+        if self.current_version():
+            self._ensure_user_links()  # a run killed right after its first publish
 
-    def _remove_stale_staging(self) -> None:
-        """Staging left by a killed run is garbage: its version was never published."""
+    def _remove_unpublished(self) -> None:
+        """What a killed run left behind is garbage: none of it was ever published.
+
+        Staging folders, a version folder renamed into place but never made ``current`` (it
+        would block the next publish of that number), half-made links, half-written shards.
+        """
+        current = self.current_version()
         for entry in self.versions.iterdir():
-            if entry.name.startswith(".staging-"):
+            unpublished = entry.name.isdigit() and int(entry.name) > current
+            if entry.name.startswith(".staging-") or unpublished:
                 shutil.rmtree(entry, ignore_errors=True)
         for entry in self.meta.iterdir():
             if entry.name.startswith(".current-"):
                 entry.unlink(missing_ok=True)
+        shards = self.meta / "shards"
+        if shards.is_dir():
+            for entry in shards.iterdir():
+                if entry.name.startswith(".tmp-"):
+                    shutil.rmtree(entry, ignore_errors=True)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -116,12 +130,15 @@ class OutputStore:
         """Make ``staging`` the current version in one atomic rename, then tidy up."""
         final = self.version_dir(version)
         _fsync_tree(staging)
+        pause_point("publish-staged")
         os.replace(staging, final)
+        pause_point("publish-renamed")
         new_link = self.meta / f".current-{version:06d}"
         new_link.unlink(missing_ok=True)
         os.symlink(f"versions/{final.name}", new_link)
         os.replace(new_link, self.current_link)
         _fsync_dir(self.meta)
+        pause_point("published")
         self._ensure_user_links()
         self._drop_old_versions(version)
         return final
