@@ -128,6 +128,9 @@ class ShardProcessor:
             if result.removed:
                 return reasons.ALL_BOILERPLATE, f"all {len(result.removed)} lines are boilerplate"
             return reasons.EMPTY, "no text after extraction"
+        if result.script and result.script not in self.cleaner.detector.supported_scripts:
+            detail = f"text is in {result.script} script, which no language profile covers"
+            return reasons.UNSUPPORTED_SCRIPT, detail
         words, minimum = result.word_count, self.config.min_words
         if words < minimum:
             return reasons.TOO_SHORT, f"{words} words after cleaning (min_words={minimum})"
