@@ -204,6 +204,7 @@ def _group(pgid: int) -> list[psutil.Process]:
     return members
 
 
+@pytest.mark.slow
 def test_killed_cli_run_with_worker_processes(corpus, tmp_path):
     """The real ``newsclean run`` (Prefect flow, temporary server, process pool), killed."""
     out = tmp_path / "out"
