@@ -29,10 +29,16 @@ def split_lines(text: str) -> list[str]:
 
 
 def normalize_line(line: str) -> str:
-    """NFC, no invisible or control characters, single spaces, no surrounding blanks."""
-    line = unicodedata.normalize("NFC", line)
+    """No invisible or control characters, NFC, single spaces, no surrounding blanks.
+
+    Invisible characters go *before* NFC: a soft hyphen or zero-width space between a letter
+    and its combining accent blocks composition, so removing it afterwards would leave a
+    decomposed letter that the next normalisation composes (not idempotent, and a rule
+    written with "é" would miss "e\u0301").
+    """
     line = _INVISIBLE.sub("", line)
     line = _CONTROL.sub("", line)
+    line = unicodedata.normalize("NFC", line)
     return _SPACES.sub(" ", line).strip()
 
 
