@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,9 @@ from tasks.schema import DATASETS
 META = ".newsclean"
 MANIFEST = "manifest.json"
 _KEEP_VERSIONS = 2
+# Names built from data must stay one plain path component inside the output folder.
+_SHARD_KEY = re.compile(r"[0-9a-f]{32}")
+_PARTITION_VALUE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 
 
 class OutputError(RuntimeError):
@@ -155,12 +159,25 @@ class OutputStore:
                 shutil.rmtree(entry, ignore_errors=True)
 
     def shard_dir(self, key: str) -> Path:
+        if not _SHARD_KEY.fullmatch(key):
+            raise OutputError(f"not a shard key: {key!r}")
         return self.meta / "shards" / key
 
     def iter_shard_dirs(self) -> Iterator[Path]:
         folder = self.meta / "shards"
         if folder.is_dir():
             yield from sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def partition_dir(base: Path, column: str, value: str) -> Path:
+    """``base/column=value`` for a hive partition; refuses a value that is not a plain code.
+
+    Partition values come from the data (a language code today): one that could hold ``/``
+    or ``..`` would let the data choose where files are written.
+    """
+    if not _PARTITION_VALUE.fullmatch(value):
+        raise OutputError(f"refusing partition {column}={value!r}: not a lowercase code")
+    return base / f"{column}={value}"
 
 
 def _link_or_copy(src: str, dst: str) -> str:
