@@ -13,7 +13,8 @@ from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
 from tasks.language import DEFAULT_SEED, LanguageDetector
 
-PIPELINE_VERSION = "1"
+# Bump when code changes what a shard produces, so cached shards are not reused.
+PIPELINE_VERSION = "2"  # 2: encoding detection, normalisation order, teaser fixpoint
 
 
 @dataclass(frozen=True, slots=True)
