@@ -44,6 +44,8 @@ HOSTILE: dict[str, list[str]] = {
     "tasks.normalize._INVISIBLE": ["\u200b" * N],
     "tasks.normalize._CONTROL": ["\x01" * N],
     "tasks.normalize._SPACES": [" " * N + "x", " \t\u00a0" * (N // 3) + "x"],
+    "tasks.store._SHARD_KEY": ["a" * N + "/", "0" * N],
+    "tasks.store._PARTITION_VALUE": ["a" * N, "ab-" * (N // 3) + "/", "ab-cd" * (N // 5) + "-"],
     # RE2 (they were quadratic with re: 20,000 spaces after "charset=" took 5 s).
     "tasks.ingest.html._HEADER_CHARSET": ["charset=" + " " * N + "!", "charset" * (N // 7)],
     "tasks.ingest.html._META_CHARSET": ["<meta charset=" + " " * N + "!", "<meta " * (N // 6)],
