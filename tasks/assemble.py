@@ -24,8 +24,9 @@ from tasks import schema
 from tasks.config import PipelineConfig
 from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures, deduplicate
+from tasks.pause import pause_point
 from tasks.shard import load_signatures, read_counts, read_table, take_signatures
-from tasks.store import MANIFEST, OutputStore
+from tasks.store import MANIFEST, OutputStore, partition_dir
 from tasks.textspill import spilled_texts
 
 _PARQUET = {"compression": "zstd", "write_statistics": True}
@@ -199,7 +200,7 @@ def _write_version(
             for language, table in _by_language(kept):
                 writer = article_writers.get(language)
                 if writer is None:
-                    folder = staging / "articles" / f"language={language}"
+                    folder = partition_dir(staging / "articles", "language", language)
                     folder.mkdir(parents=True, exist_ok=True)
                     writer = pq.ParquetWriter(folder / part, file_schema, **_PARQUET)
                     article_writers[language] = writer
@@ -212,9 +213,10 @@ def _write_version(
             written["duplicates"] += len(duplicates)
             written["removed_lines"] += len(frame.removed_lines)
             written["rejects"] += len(frame.rejects)
+            pause_point("version-writing")
         if not article_writers and not any((staging / "articles").rglob("*.parquet")):
             # Readers (DuckDB, polars) fail on a dataset without files: publish an empty one.
-            folder = staging / "articles" / f"language={_UNDETERMINED}"
+            folder = partition_dir(staging / "articles", "language", _UNDETERMINED)
             folder.mkdir(parents=True, exist_ok=True)
             pq.write_table(file_schema.empty_table(), folder / part, **_PARQUET)
     finally:

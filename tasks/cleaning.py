@@ -4,7 +4,8 @@ Order of decisions, each recorded as a :class:`~tasks.documents.RemovedLine`:
 1. boilerplate rules (data, :mod:`tasks.boilerplate`);
 2. a paragraph repeated inside the article (the first copy stays);
 3. short teaser-shaped lines in another script, or in another language when langdetect and
-   function words agree (:mod:`tasks.function_words`);
+   function words agree (:mod:`tasks.function_words`), judged against the article as it stands
+   after the teasers already found are gone, until none is left;
 then the first line becomes the title when it looks like a headline. Nothing else is touched:
 every line not recorded as removed is kept, in order, with its words unchanged.
 """
@@ -96,9 +97,17 @@ class Cleaner:
         """Clean ``text``; ``title`` is a title already known from metadata, if any."""
         kept, removed = self._apply_rules(text)
         kept = self._drop_repeats(kept, removed)
-        article = _LazyGuess(self.detector, "\n".join(p.text for p in kept))
-        script = dominant_script(" ".join(p.text for p in kept))
-        kept = self._drop_foreign_teasers(kept, removed, article, script)
+        # Teasers are judged against the article's language and script, which the teasers
+        # themselves colour: judge again against what is left until nothing more goes, so the
+        # verdict is the one the cleaned article itself gives (cleaning it again removes
+        # nothing). One extra pass at most in practice; the language is detected lazily.
+        while True:
+            article = _LazyGuess(self.detector, "\n".join(p.text for p in kept))
+            script = dominant_script(" ".join(p.text for p in kept))
+            survivors = self._drop_foreign_teasers(kept, removed, article, script)
+            if len(survivors) == len(kept):
+                break
+            kept = survivors
         result = CleanResult(paragraphs=kept, removed=sorted(removed, key=lambda r: r.line_no))
         self._take_title(result, title)
         final = LanguageGuess(None, 0)

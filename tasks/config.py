@@ -13,7 +13,8 @@ from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
 from tasks.language import DEFAULT_SEED, LanguageDetector
 
-PIPELINE_VERSION = "1"
+# Bump when code changes what a shard produces, so cached shards are not reused.
+PIPELINE_VERSION = "2"  # 2: encoding detection, normalisation order, teaser fixpoint
 # (config, rule files' stamps) -> fingerprint: loading and compiling the rules costs ~0.3 s,
 # and every shard task asks (twice), so it is computed once per process and rule-file state.
 _FINGERPRINTS: dict[tuple, str] = {}

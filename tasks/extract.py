@@ -15,16 +15,17 @@ Output text: one paragraph per line from trafilatura, joined with blank lines (`
 first line that repeats the title is dropped (the title is metadata).
 
 Bounds. A page is refused as ``input_too_large`` *before parsing* when it has more than
-``max_chars`` characters or more than ``max_elements`` start tags (counted with a regex,
-stopping at the limit), because trafilatura's time grows with the element count (measured:
-about 0.5 s per 10k elements, super-linear for long runs of paragraphs) and a big parse cannot be
-interrupted while it is inside lxml's C code. Nesting depth needs no guard: lxml (libxml2)
-stops descending at 255 levels, so 200k nested divs parse in milliseconds (and are refused by
-the element count anyway). On top of that, in a process's main thread (a process-pool worker
-runs tasks there) a ``SIGALRM`` timer stops extraction after ``timeout_s`` as ``extract_timeout``;
-elsewhere (Dask worker threads) signals cannot be used and the structural guards are the only
-bound: with the default limits the worst pages we could build took about 3 s here. The timer is a
-backstop for machine-dependent slowness: output should not depend on it, so keep it generous.
+``max_chars`` characters or more than ``max_elements`` start tags (counted with a regex, stopping at
+the limit), because trafilatura's time grows with the element count (measured: about 0.5 s per 10k
+elements, super-linear for long runs of paragraphs) and a big parse cannot be interrupted while it
+is inside lxml's C code. Nesting depth needs no guard: lxml (libxml2) stops descending at 255
+levels, so 200k nested divs parse in milliseconds (and are refused by the element count anyway);
+text nested deeper is lost, and the ``extract_empty`` detail says so. On top of that, in a process's
+main thread (a process-pool worker runs tasks there) a ``SIGALRM`` timer stops extraction after
+``timeout_s`` as ``extract_timeout``; elsewhere (Dask worker threads) signals cannot be used and the
+structural guards are the only bound: with the default limits the worst pages we could build took
+about 3 s here. The timer is a backstop for machine-dependent slowness: output should not depend on
+it, so keep it generous.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ from tasks import reasons
 from tasks.documents import InputRecord, Reject
 
 _START_TAG = re.compile(r"<[A-Za-z]")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
+# libxml2 (under lxml, under trafilatura) drops what is nested deeper than this.
+_PARSER_MAX_DEPTH = 255
 # record meta key <- Extracted attribute
 _META_FROM_EXTRACTED = {
     "url": "url",
@@ -122,7 +130,11 @@ def extract_html(
     title = _clean(getattr(doc, "title", None))
     text = _paragraphs(getattr(doc, "text", None) or "", title)
     if not text:
-        return _reject(source, reasons.EXTRACTION_EMPTY, "no main text found in the page", html)
+        detail = "no main text found in the page"
+        depth = nesting_depth(html, _PARSER_MAX_DEPTH + 1)
+        if depth > _PARSER_MAX_DEPTH:
+            detail += f" (elements nest more than {_PARSER_MAX_DEPTH} deep: the parser stops there)"
+        return _reject(source, reasons.EXTRACTION_EMPTY, detail, html)
     return Extracted(
         text=text,
         title=title,
@@ -167,6 +179,21 @@ def _too_large(html: str, limits: ExtractLimits) -> str | None:
     if count > limits.max_elements:
         return f"page has more than max_elements={limits.max_elements} elements"
     return None
+
+
+def nesting_depth(html: str, stop_at: int) -> int:
+    """How deep elements nest (counted from tags, stopping at ``stop_at``); linear time."""
+    depth = 0
+    for match in _TAG.finditer(html):
+        if match.group(2).lower() in _VOID:
+            continue
+        if match.group(1):
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            if depth >= stop_at:
+                return depth
+    return depth
 
 
 def _paragraphs(text: str, title: str | None) -> str:

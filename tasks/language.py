@@ -16,9 +16,14 @@ languages *and* probabilities on a multilingual sample, short lines included):
 
 from __future__ import annotations
 
+import json
 import os
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from tasks.script import char_script
 
 DEFAULT_SEED = 0
 # langdetect reads at most 10k characters anyway; a bounded prefix keeps long pages cheap.
@@ -27,6 +32,8 @@ DEFAULT_MAX_CHARS = 10_000
 _ISO_639_1 = {"zh-cn": "zh", "zh-tw": "zh"}
 BACKENDS = ("langdetect-rs", "langdetect")
 BACKEND_ENV = "NEWSCLEAN_LANGDETECT"
+# A script is supported when it carries at least this share of some language's letters.
+_SCRIPT_MIN_SHARE = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class LanguageDetector:
             self._detect = _python_backend(seed)
         else:
             raise ValueError(f"unknown language backend {self.backend!r}; known: {BACKENDS}")
+        self.supported_scripts = profile_scripts()
 
     def detect(self, text: str) -> LanguageGuess:
         """Most probable ISO 639-1 language and its probability; ``None`` when undecidable."""
@@ -127,3 +135,28 @@ def _rust_backend(seed: int):
         return core.detect_langs(text, state) or []
 
     return detect
+
+
+@cache
+def profile_scripts() -> frozenset[str]:
+    """Scripts some language profile is written in (from its single-letter frequencies).
+
+    Both backends ship the same profiles. Profiles also hold stray letters of other scripts
+    (the Estonian one has a few Georgian ones), which is why langdetect answers confidently on
+    text whose script it has never learned; a share threshold keeps only the scripts languages
+    are really written in. Cached: a pure function of files installed with the package.
+    """
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    supported: set[str] = set()
+    for name in sorted(os.listdir(PROFILES_DIRECTORY)):
+        with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
+            frequencies = json.load(handle)["freq"]
+        per_script: defaultdict[str, float] = defaultdict(float)
+        for gram, count in frequencies.items():
+            script = char_script(gram) if len(gram) == 1 else None
+            if script is not None:
+                per_script[script] += count
+        total = sum(per_script.values())
+        supported.update(s for s, v in per_script.items() if v >= _SCRIPT_MIN_SHARE * total)
+    return frozenset(supported)

@@ -42,7 +42,9 @@ def normalize_line(line: str) -> str:
         if _ASCII_CONTROL_OR_TAB.search(line) is None:
             return line.strip()
         return _SPACES.sub(" ", _CONTROL.sub("", line)).strip()
-    line = _DROPPED.sub("", unicodedata.normalize("NFC", line))
+    # Invisible characters go before NFC: a soft hyphen between a letter and its
+    # combining accent blocks composition (not idempotent otherwise).
+    line = unicodedata.normalize("NFC", _DROPPED.sub("", line))
     return _SPACES.sub(" ", line).strip()
 
 

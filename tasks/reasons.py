@@ -20,6 +20,9 @@ EXTRACTION_TIMEOUT: Final = "extract_timeout"
 ALL_BOILERPLATE: Final = "clean_all_boilerplate"
 TOO_SHORT: Final = "clean_too_short"
 UNKNOWN_LANGUAGE: Final = "lang_unknown"
+# Written in a script no language profile covers (Georgian, Amharic...): langdetect would
+# still name a language (Georgian text comes out as Estonian, p=0.99999), so we refuse it.
+UNSUPPORTED_SCRIPT: Final = "lang_unsupported_script"
 
 ALL: Final = frozenset(
     {
@@ -37,5 +40,6 @@ ALL: Final = frozenset(
         ALL_BOILERPLATE,
         TOO_SHORT,
         UNKNOWN_LANGUAGE,
+        UNSUPPORTED_SCRIPT,
     }
 )

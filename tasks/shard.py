@@ -31,6 +31,7 @@ from tasks.extract import record_text
 from tasks.ingest import read_path
 from tasks.ingest.stats import ReadStats
 from tasks.normalize import comparison_key
+from tasks.pause import pause_point
 
 _DONE = "_SUCCESS"
 
@@ -128,6 +129,9 @@ class ShardProcessor:
             if result.removed:
                 return reasons.ALL_BOILERPLATE, f"all {len(result.removed)} lines are boilerplate"
             return reasons.EMPTY, "no text after extraction"
+        if result.script and result.script not in self.cleaner.detector.supported_scripts:
+            detail = f"text is in {result.script} script, which no language profile covers"
+            return reasons.UNSUPPORTED_SCRIPT, detail
         minimum = self.config.min_words
         if words < minimum:
             return reasons.TOO_SHORT, f"{words} words after cleaning (min_words={minimum})"
@@ -202,9 +206,11 @@ def write_shard(result: ShardResult, folder: Path) -> None:
         save_signatures(result.signatures, staging / "signatures.npz")
         (staging / "counts.json").write_text(json.dumps(result.counts.to_dict(), sort_keys=True))
         (staging / _DONE).touch()
+        pause_point("shard-staged")
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(staging, folder)
+        pause_point("shard-written")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

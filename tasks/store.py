@@ -18,17 +18,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.dataset as ds
 
+from tasks.pause import pause_point
 from tasks.schema import DATASETS
 
 META = ".newsclean"
 MANIFEST = "manifest.json"
 _KEEP_VERSIONS = 2
+# Names built from data must stay one plain path component inside the output folder.
+_SHARD_KEY = re.compile(r"[0-9a-f]{32}")
+_PARTITION_VALUE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 
 
 class OutputError(RuntimeError):
@@ -61,16 +66,29 @@ class OutputStore:
             raise OutputError(
                 f"output folder is not writable: {self.root} ({exc.strerror})"
             ) from exc
-        self._remove_stale_staging()
+        self._remove_unpublished()
+        if self.current_version():
+            self._ensure_user_links()  # a run killed right after its first publish
 
-    def _remove_stale_staging(self) -> None:
-        """Staging left by a killed run is garbage: its version was never published."""
+    def _remove_unpublished(self) -> None:
+        """What a killed run left behind is garbage: none of it was ever published.
+
+        Staging folders, a version folder renamed into place but never made ``current`` (it
+        would block the next publish of that number), half-made links, half-written shards.
+        """
+        current = self.current_version()
         for entry in self.versions.iterdir():
-            if entry.name.startswith(".staging-"):
+            unpublished = entry.name.isdigit() and int(entry.name) > current
+            if entry.name.startswith(".staging-") or unpublished:
                 shutil.rmtree(entry, ignore_errors=True)
         for entry in self.meta.iterdir():
             if entry.name.startswith(".current-"):
                 entry.unlink(missing_ok=True)
+        shards = self.meta / "shards"
+        if shards.is_dir():
+            for entry in shards.iterdir():
+                if entry.name.startswith(".tmp-"):
+                    shutil.rmtree(entry, ignore_errors=True)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -116,12 +134,15 @@ class OutputStore:
         """Make ``staging`` the current version in one atomic rename, then tidy up."""
         final = self.version_dir(version)
         _fsync_tree(staging)
+        pause_point("publish-staged")
         os.replace(staging, final)
+        pause_point("publish-renamed")
         new_link = self.meta / f".current-{version:06d}"
         new_link.unlink(missing_ok=True)
         os.symlink(f"versions/{final.name}", new_link)
         os.replace(new_link, self.current_link)
         _fsync_dir(self.meta)
+        pause_point("published")
         self._ensure_user_links()
         self._drop_old_versions(version)
         return final
@@ -138,12 +159,25 @@ class OutputStore:
                 shutil.rmtree(entry, ignore_errors=True)
 
     def shard_dir(self, key: str) -> Path:
+        if not _SHARD_KEY.fullmatch(key):
+            raise OutputError(f"not a shard key: {key!r}")
         return self.meta / "shards" / key
 
     def iter_shard_dirs(self) -> Iterator[Path]:
         folder = self.meta / "shards"
         if folder.is_dir():
             yield from sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def partition_dir(base: Path, column: str, value: str) -> Path:
+    """``base/column=value`` for a hive partition; refuses a value that is not a plain code.
+
+    Partition values come from the data (a language code today): one that could hold ``/``
+    or ``..`` would let the data choose where files are written.
+    """
+    if not _PARTITION_VALUE.fullmatch(value):
+        raise OutputError(f"refusing partition {column}={value!r}: not a lowercase code")
+    return base / f"{column}={value}"
 
 
 def _link_or_copy(src: str, dst: str) -> str:
