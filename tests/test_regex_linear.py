@@ -44,6 +44,9 @@ HOSTILE: dict[str, list[str]] = {
     "tasks.normalize._INVISIBLE": ["\u200b" * N],
     "tasks.normalize._CONTROL": ["\x01" * N],
     "tasks.normalize._SPACES": [" " * N + "x", " \t\u00a0" * (N // 3) + "x"],
+    "tasks.normalize._DROPPED": ["\u200b\x01" * (N // 2), "\u00ad" * N + "x"],
+    "tasks.normalize._ASCII_CONTROL_OR_TAB": [" " * N, " x" * (N // 2), "\t" * N],
+    "tasks.script._NON_ASCII_RUNS": ["é" * N, "éa" * (N // 2), "a" * N],
     "tasks.store._SHARD_KEY": ["a" * N + "/", "0" * N],
     "tasks.store._PARTITION_VALUE": ["a" * N, "ab-" * (N // 3) + "/", "ab-cd" * (N // 5) + "-"],
     # RE2 (they were quadratic with re: 20,000 spaces after "charset=" took 5 s).
