@@ -23,6 +23,7 @@ from tasks.config import PipelineConfig
 from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures, deduplicate
 from tasks.shard import load_signatures, read_counts, read_table, take_signatures
+from tasks.site_apply import strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore
 
 _PARQUET = {"compression": "zstd", "write_statistics": True}
@@ -51,6 +52,7 @@ def assemble_run(
     known = published_ids(store)
     counts = sum((read_counts(d) for d in shard_dirs), Counts())
     frames = [_ShardFrame.load(d, known) for d in shard_dirs]
+    frames = strip_site_boilerplate(frames, config, counts)  # corpus-level, before dedup
 
     decisions = _decide(frames, config)
     version, staging = store.begin()

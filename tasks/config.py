@@ -12,8 +12,9 @@ from tasks.cleaning import CleanConfig
 from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
 from tasks.language import DEFAULT_SEED, LanguageDetector
+from tasks.site_boilerplate import SiteBoilerplateConfig
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class PipelineConfig:
     read: ReadOptions = field(default_factory=ReadOptions)
     clean: CleanConfig = field(default_factory=CleanConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    site: SiteBoilerplateConfig = field(default_factory=SiteBoilerplateConfig)
     min_words: int = 5
     language_seed: int = DEFAULT_SEED
     rules_paths: tuple[str, ...] | None = None
