@@ -2,7 +2,8 @@
 
 Order of decisions, each recorded as a :class:`~tasks.documents.RemovedLine`:
 1. boilerplate rules (data, :mod:`tasks.boilerplate`);
-2. a paragraph repeated inside the article (the first copy stays);
+2. text the page rendered twice: the second copy of repeated prose paragraphs (see
+   :meth:`Cleaner._drop_repeats`; repeated short lines and lone recurring lines are structure);
 3. short teaser-shaped lines in another script, or in another language when langdetect and
    function words agree (:mod:`tasks.function_words`);
 then the first line becomes the title when it looks like a headline. Nothing else is touched:
@@ -30,6 +31,7 @@ CATEGORY_FOREIGN = "foreign_teaser"
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…。！？؟][\"'”’»)\]]*$")
 _HEADLINE_BAD_END = re.compile(r"[.,;:]$")
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,20 +122,37 @@ class Cleaner:
                 removed.append(RemovedLine(line_no, line, rule.id, rule.category))
         return kept, removed
 
-    @staticmethod
-    def _drop_repeats(kept: list[Paragraph], removed: list[RemovedLine]) -> list[Paragraph]:
-        seen: set[str] = set()
-        unique: list[Paragraph] = []
-        for paragraph in kept:
-            key = comparison_key(paragraph.text)
-            if key in seen:
-                removed.append(
-                    RemovedLine(paragraph.line_no, paragraph.text, RULE_REPEATED, CATEGORY_REPEATED)
-                )
-            else:
-                seen.add(key)
-                unique.append(paragraph)
-        return unique
+    def _drop_repeats(self, kept: list[Paragraph], removed: list[RemovedLine]) -> list[Paragraph]:
+        """Drop the second copy of text the page rendered twice; keep repeated structure.
+
+        Only prose counts (lines that are not teaser-shaped): short lines recur by design in
+        lists, tables, recipes and code. A prose paragraph is a copy when it repeats the
+        paragraph just before it, or when it is part of a run of at least two repeated
+        paragraphs in their original order (a teaser block, an AMP or print copy of the body).
+        A lone paragraph recurring further on is structure (the same question put to each
+        interviewee) and stays. Short lines between the copies do not break a run.
+        """
+        prose = [i for i, p in enumerate(kept) if not self.is_teaser_shaped(p.text)]
+        keys = [comparison_key(kept[i].text) for i in prose]
+        first: dict[str, int] = {}
+        for n, key in enumerate(keys):
+            first.setdefault(key, n)
+        drop: set[int] = set()
+        n = 0
+        while n < len(keys):
+            end = n
+            if first[keys[n]] != n:
+                while end + 1 < len(keys) and first[keys[end + 1]] == first[keys[end]] + 1:
+                    end += 1
+                if end > n or first[keys[n]] == n - 1:
+                    drop.update(prose[n : end + 1])
+            n = end + 1
+        for i in sorted(drop):
+            paragraph = kept[i]
+            removed.append(
+                RemovedLine(paragraph.line_no, paragraph.text, RULE_REPEATED, CATEGORY_REPEATED)
+            )
+        return [p for i, p in enumerate(kept) if i not in drop]
 
     def _drop_foreign_teasers(
         self,
@@ -162,7 +181,8 @@ class Cleaner:
         if not self.is_teaser_shaped(line):
             return None
         cfg = self.config
-        line_script = dominant_script(line, cfg.foreign_script_share)
+        # Addresses are Latin whatever the language: "Аккаунт: @evgenialevi" is Russian.
+        line_script = dominant_script(_ADDRESS.sub(" ", line), cfg.foreign_script_share)
         if article_script and line_script and line_script != article_script:
             return RULE_FOREIGN_SCRIPT
         words = _WORD.findall(line)

@@ -62,12 +62,43 @@ def test_sentence_quoting_a_foreign_phrase_is_content(cleaner):
     assert result.removed == []
 
 
-def test_repeated_paragraph_keeps_the_first_copy(cleaner):
-    text = article(BODY[1])
+def test_text_rendered_twice_keeps_the_first_copy(cleaner):
+    text = article(BODY[0], BODY[1])  # the first two paragraphs again, in order
     result = cleaner.clean(text)
-    assert [r.rule for r in result.removed] == [RULE_REPEATED]
-    assert result.removed[0].line_no == 7
+    assert [r.rule for r in result.removed] == [RULE_REPEATED, RULE_REPEATED]
+    assert [r.line_no for r in result.removed] == [7, 9]
     assert [p.text for p in result.paragraphs] == BODY
+
+
+def test_paragraph_repeated_right_after_itself_is_a_copy(cleaner):
+    result = cleaner.clean("\n\n".join([BODY[0], BODY[1], BODY[1], BODY[2]]))
+    assert [(r.rule, r.line_no) for r in result.removed] == [(RULE_REPEATED, 5)]
+
+
+def test_copies_separated_by_short_lines_are_still_copies(cleaner):
+    text = "\n\n".join([BODY[0], "-", BODY[1], "Read the rest below", BODY[0], "-", BODY[1]])
+    result = cleaner.clean(text)
+    assert [r.line_no for r in result.removed] == [9, 13]
+
+
+def test_repeated_structure_is_content(cleaner):
+    question = "What made you start cooking for other people in the first place?"
+    answers = [
+        "My grandmother ran a canteen and I spent every summer peeling potatoes there.",
+        "I was a student with no money, so dinner parties were cheaper than going out.",
+        "A friend dared me to open a stall at the market, and I never looked back.",
+    ]
+    interview = [line for answer in answers for line in (question, answer)]
+    recipe = [
+        "Breakfast",
+        "Portion: 1 green, 1 red",
+        "Oats with berries.",
+        "Lunch",
+        "Portion: 1 green, 1 red",
+        "Chicken salad with herbs.",
+    ]
+    for lines in (interview, recipe):
+        assert cleaner.clean("\n\n".join([*BODY, *lines])).removed == []
 
 
 def test_near_repeat_is_not_a_repeat(cleaner):
@@ -95,3 +126,20 @@ def test_metadata_title_is_used_and_not_repeated_in_text(cleaner):
 def test_paragraphs_are_separated_by_blank_lines(cleaner):
     single_spaced = "\n".join(BODY)
     assert cleaner.clean(single_spaced).text == "\n\n".join(BODY)
+
+
+RUSSIAN = [
+    "Городской совет утвердил бюджет на следующий год после долгого обсуждения расходов на "
+    "ремонт набережной.",
+    "Депутаты заявили, что работы займут два года и будут частично оплачены за счёт новых "
+    "сборов с владельцев яхт.",
+    "Представители оппозиции потребовали провести общественные слушания до начала ремонта.",
+]
+
+
+def test_handles_and_addresses_do_not_make_a_line_foreign(cleaner):
+    lines = ["Аккаунт: @evgenialevi", "Автор: Иван Петров ivan.petrov@example.ru"]
+    result = cleaner.clean("\n\n".join([*RUSSIAN, *lines]))
+    assert result.removed == []
+    teaser = cleaner.clean("\n\n".join([*RUSSIAN, "Read the English version here"]))
+    assert rules_of(teaser) == {"Read the English version here": RULE_FOREIGN_SCRIPT}
