@@ -45,6 +45,7 @@ CATEGORIES: tuple[str, ...] = (
     "related",
     "cookie",
     "media_credit",
+    "byline",
 )
 
 #: The shipped rule files.
