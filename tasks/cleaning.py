@@ -23,6 +23,7 @@ from tasks.normalize import comparison_key, normalize_line, split_lines
 from tasks.script import dominant_script
 
 RULE_REPEATED = "repeated-paragraph"
+RULE_TITLE = "title-repeat"
 RULE_FOREIGN_SCRIPT = "foreign-script-teaser"
 RULE_FOREIGN_LANGUAGE = "foreign-language-teaser"
 CATEGORY_REPEATED = "repeated"
@@ -31,6 +32,11 @@ CATEGORY_FOREIGN = "foreign_teaser"
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…。！？؟][\"'”’»)\]]*$")
 _HEADLINE_BAD_END = re.compile(r"[.,;:]$")
+# Separators between a headline and the site name or section in an HTML <title>.
+_TITLE_AFFIX = re.compile(r" (?:\||-|–|—|::|·|•|») ")
+_MAX_AFFIX_WORDS = 5
+_MIN_HEADLINE_WORDS = 4
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u9fff]{8}")  # kana or Han: no spaces to count
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+")
 
 
@@ -220,10 +226,18 @@ class Cleaner:
         )
 
     def _take_title(self, result: CleanResult, title: str | None) -> None:
+        """Set ``result.title``; the headline is metadata, so lines repeating it are dropped.
+
+        A metadata title often carries the site's name (``Headline | Site``, ``Opinion |
+        Headline``): a first line equal to the title without such an affix is the headline.
+        Later lines equal to the headline (a sticky header, a related box pointing back at the
+        article) are removed as ``title-repeat``.
+        """
         paragraphs = result.paragraphs
         if title:
             title = normalize_line(title) or None
-        if paragraphs and title and comparison_key(paragraphs[0].text) == comparison_key(title):
+        variants = title_variants(title) if title else set()
+        if paragraphs and title and comparison_key(paragraphs[0].text) in variants:
             first = paragraphs.pop(0)
             result.title, result.title_line_no = first.text, first.line_no
         elif title:
@@ -231,6 +245,49 @@ class Cleaner:
         elif len(paragraphs) >= 2 and self.is_headline_shaped(paragraphs[0].text):
             first = paragraphs.pop(0)
             result.title, result.title_line_no = first.text, first.line_no
+        if result.title:
+            variants.add(comparison_key(result.title))
+            repeats = [p for p in paragraphs if comparison_key(p.text) in variants]
+            for paragraph in repeats:
+                paragraphs.remove(paragraph)
+                result.removed.append(
+                    RemovedLine(paragraph.line_no, paragraph.text, RULE_TITLE, CATEGORY_REPEATED)
+                )
+            if repeats:
+                result.removed.sort(key=lambda r: r.line_no)
 
     def _detect(self, paragraphs: list[Paragraph]) -> LanguageGuess:
         return self.detector.detect("\n".join(p.text for p in paragraphs))
+
+
+def title_variants(title: str) -> set[str]:
+    """Comparison keys of ``title`` and of ``title`` without short leading or trailing affixes.
+
+    ``"Is Football Violence a Crime? - Opinion | The Times"`` gives the whole title, ``"Is
+    Football Violence a Crime? - Opinion"`` and ``"Is Football Violence a Crime?"``. A variant
+    keeps the title's longest part and at least four words (any length in scripts written
+    without spaces), so a short headline is never cut down to a common phrase.
+    """
+    variants = {comparison_key(title)}
+    parts = _TITLE_AFFIX.split(title)
+    longest = max(range(len(parts)), key=lambda i: (len(parts[i].split()), len(parts[i])))
+    for start in range(longest + 1):
+        for end in range(longest + 1, len(parts) + 1):
+            affixes = parts[:start] + parts[end:]
+            if not affixes or any(len(a.split()) > _MAX_AFFIX_WORDS for a in affixes):
+                continue
+            candidate = _join_parts(title, parts, start, end)
+            if len(candidate.split()) >= _MIN_HEADLINE_WORDS or _UNSPACED.search(candidate):
+                variants.add(comparison_key(candidate))
+    return variants
+
+
+def _join_parts(title: str, parts: list[str], start: int, end: int) -> str:
+    """The stretch of ``title`` from part ``start`` to part ``end`` (exclusive), separators kept."""
+    spans = []
+    position = 0
+    for part in parts:
+        position = title.index(part, position)
+        spans.append((position, position + len(part)))
+        position += len(part)
+    return title[spans[start][0] : spans[end - 1][1]]

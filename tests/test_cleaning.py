@@ -7,6 +7,8 @@ from tasks.cleaning import (
     RULE_FOREIGN_LANGUAGE,
     RULE_FOREIGN_SCRIPT,
     RULE_REPEATED,
+    RULE_TITLE,
+    title_variants,
 )
 
 BODY = [
@@ -143,3 +145,29 @@ def test_handles_and_addresses_do_not_make_a_line_foreign(cleaner):
     assert result.removed == []
     teaser = cleaner.clean("\n\n".join([*RUSSIAN, "Read the English version here"]))
     assert rules_of(teaser) == {"Read the English version here": RULE_FOREIGN_SCRIPT}
+
+
+def test_headline_without_the_site_name_is_the_title(cleaner):
+    headline = "Aid convoys reach besieged city"
+    result = cleaner.clean(
+        article(before=(headline,)), title=f"Opinion | {headline} - The Daily Example"
+    )
+    assert result.title == headline
+    assert result.text.split("\n\n") == BODY
+
+
+def test_later_copies_of_the_headline_are_removed(cleaner):
+    headline = "Aid convoys reach besieged city"
+    result = cleaner.clean(article(headline, before=(headline,)), title=headline)
+    assert [(r.rule, r.line_no) for r in result.removed] == [(RULE_TITLE, 9)]
+    assert result.text.split("\n\n") == BODY
+
+
+def test_title_variants_never_shrink_to_a_common_phrase():
+    assert title_variants("Brexit - what happens next") == {"brexit - what happens next"}
+    assert "is football violence a crime?" in title_variants(
+        "Is Football Violence a Crime? - Opinion | The Times"
+    )
+    assert "opinion | the times" not in title_variants(
+        "Is Football Violence a Crime? - Opinion | The Times"
+    )
