@@ -7,11 +7,14 @@ them: they are whole paragraphs, word for word the same, in many *different* sto
 
 Decision, per site (for every line key = casefolded, whitespace-collapsed paragraph):
 
-* the site of a document is its ``site`` metadata (the name the page or record states), else its
-  URL's host without ``www.``, else the parent folder of its source file. The name comes first
-  because it is what the publisher states for all its pages and hosts vary (``m.``, ``edition.``,
-  country domains); documents without either are grouped by folder, the usual way crawls are
-  stored;
+* the site of a document is the host of its URL (without ``www.``), else its ``site``
+  metadata (the name the page or record states), else the parent folder of its source file.
+  The host comes first because it is the same on every page of a site, while the stated name
+  is not: trafilatura reads it from ``og:site_name`` where a page has one and falls back to the
+  host where it has not (measured on cleanportaleval: "bbc news" on 10 BBC pages, "bbc" on 2).
+  Hosts that differ within one publisher (``m.``, ``edition.``) only split the evidence, which
+  errs on the side of keeping text. Documents with neither are grouped by folder, the usual way
+  crawls are stored;
 * documents are first grouped into **stories**: copies of one text (a wire story on several
   pages of the site, an updated article) are near-duplicates (shingle Jaccard >= 0.5, or one
   contains >= 0.8 of the other with Jaccard >= 0.3, measured exactly on candidate pairs found
@@ -92,12 +95,12 @@ class SiteLine:
 
 def site_of(site: str | None, url: str | None, source: str) -> str:
     """The site a document belongs to (see the module docstring for the order)."""
-    name = " ".join((site or "").split()).casefold()
-    if name:
-        return name
     host = _host(url)
     if host:
         return host
+    name = " ".join((site or "").split()).casefold()
+    if name:
+        return name
     # ``path#N`` (a record in a container) has the same folder as ``path``.
     return f"folder:{os.path.dirname(source) or '.'}"
 

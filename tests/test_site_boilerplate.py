@@ -255,9 +255,10 @@ def test_decision_does_not_depend_on_input_order():
     assert find(docs) == find(shuffled)
 
 
-def test_site_is_the_stated_name_then_the_host_then_the_folder():
-    assert site_of("The  Gazette", "https://www.gazette.example/a", "x/y.html") == "the gazette"
-    assert site_of(None, "https://www.gazette.example/a", "x/y.html") == "gazette.example"
+def test_site_is_the_host_then_the_stated_name_then_the_folder():
+    assert site_of("The Gazette", "https://www.gazette.example/a", "x/y.html") == "gazette.example"
+    assert site_of("The  Gazette", None, "x/y.html") == "the gazette"
     assert site_of("", "https://m.gazette.example/a", "x/y.html") == "m.gazette.example"
+    assert site_of("The Gazette", "not a url", "x/y.html") == "the gazette"
     assert site_of(None, None, "crawl/2024/page.html") == "folder:crawl/2024"
-    assert site_of(None, "not a url", "crawl/records.jsonl#12") == "folder:crawl"
+    assert site_of(None, None, "crawl/records.jsonl#12") == "folder:crawl"
