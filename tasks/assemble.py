@@ -26,6 +26,7 @@ from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures, deduplicate
 from tasks.pause import pause_point
 from tasks.shard import load_signatures, read_counts, read_table, take_signatures
+from tasks.site_apply import strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
 from tasks.textspill import spilled_texts
 
@@ -55,6 +56,7 @@ def assemble_run(
     known = published_ids(store)
     counts = sum((read_counts(d) for d in shard_dirs), Counts())
     frames = [_ShardFrame.load(d, known) for d in shard_dirs]
+    frames = strip_site_boilerplate(frames, config, counts)  # corpus-level, before dedup
 
     decisions = _decide(frames, config, store.versions)
     version, staging = store.begin()
@@ -113,7 +115,8 @@ class _ShardFrame:
     """One shard's new rows (inputs already published by an earlier run are filtered out).
 
     ``candidates`` holds every column but the text; :meth:`texts` and :meth:`with_texts` read
-    it from the shard file when needed, one shard at a time.
+    it from the shard file when needed, one shard at a time. A frame whose texts the site
+    boilerplate pass rewrote carries them in ``candidates`` instead, and those win.
     """
 
     folder: Path
@@ -125,10 +128,14 @@ class _ShardFrame:
     fresh: pa.ChunkedArray | None = None  # which of the shard's candidate rows are new
 
     def with_texts(self) -> pa.Table:
+        if "text" in self.candidates.schema.names:
+            return self.candidates
         table = read_table(self.folder, "candidates")
         return table if self.fresh is None else table.filter(self.fresh)
 
     def texts(self) -> pa.ChunkedArray:
+        if "text" in self.candidates.schema.names:
+            return self.candidates.column("text")
         column = read_table(self.folder, "candidates", ["text"]).column("text")
         return column if self.fresh is None else column.filter(self.fresh)
 

@@ -44,6 +44,7 @@ CATEGORIES: tuple[str, ...] = (
     "related",
     "cookie",
     "media_credit",
+    "byline",
 )
 
 #: The shipped rule files.

@@ -2,7 +2,8 @@
 
 Order of decisions, each recorded as a :class:`~tasks.documents.RemovedLine`:
 1. boilerplate rules (data, :mod:`tasks.boilerplate`);
-2. a paragraph repeated inside the article (the first copy stays);
+2. a prose paragraph repeated inside the article (the first copy stays; repeated short
+   lines are structure, see :meth:`Cleaner._drop_repeats`);
 3. short teaser-shaped lines in another script, or in another language when langdetect and
    function words agree (:mod:`tasks.function_words`), judged against the article as it stands
    after the teasers already found are gone, until none is left;
@@ -23,6 +24,7 @@ from tasks.normalize import comparison_key, normalize_line, split_lines
 from tasks.script import dominant_script
 
 RULE_REPEATED = "repeated-paragraph"
+RULE_TITLE = "title-repeat"
 RULE_FOREIGN_SCRIPT = "foreign-script-teaser"
 RULE_FOREIGN_LANGUAGE = "foreign-language-teaser"
 CATEGORY_REPEATED = "repeated"
@@ -31,6 +33,12 @@ CATEGORY_FOREIGN = "foreign_teaser"
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…。！？؟][\"'”’»)\]]*$")
 _HEADLINE_BAD_END = re.compile(r"[.,;:]$")
+# Separators between a headline and the site name or section in an HTML <title>.
+_TITLE_AFFIX = re.compile(r" (?:\||-|–|—|::|·|•|») ")
+_MAX_AFFIX_WORDS = 5
+_MIN_HEADLINE_WORDS = 4
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u9fff]{8}")  # kana or Han: no spaces to count
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +139,19 @@ class Cleaner:
                 removed.append(RemovedLine(line_no, line, rule.id, rule.category))
         return kept, removed
 
-    @staticmethod
-    def _drop_repeats(kept: list[Paragraph], removed: list[RemovedLine]) -> list[Paragraph]:
+    def _drop_repeats(self, kept: list[Paragraph], removed: list[RemovedLine]) -> list[Paragraph]:
+        """Drop every later copy of a prose paragraph; keep repeated short lines.
+
+        A paragraph repeated inside one article is text rendered twice (a teaser block, an AMP
+        or print copy of the body): the first copy stays. Short, teaser-shaped lines recur by
+        design (list items, table cells, the same question put to each interviewee) and stay.
+        """
         seen: set[str] = set()
         unique: list[Paragraph] = []
         for paragraph in kept:
+            if self.is_teaser_shaped(paragraph.text):
+                unique.append(paragraph)
+                continue
             key = comparison_key(paragraph.text)
             if key in seen:
                 removed.append(
@@ -178,7 +194,8 @@ class Cleaner:
         if not self.is_teaser_shaped(line):
             return None
         cfg = self.config
-        line_script = dominant_script(line, cfg.foreign_script_share)
+        # Addresses are Latin whatever the language: "Аккаунт: @evgenialevi" is Russian.
+        line_script = dominant_script(_ADDRESS.sub(" ", line), cfg.foreign_script_share)
         if article_script and line_script and line_script != article_script:
             return RULE_FOREIGN_SCRIPT
         words = _WORD.findall(line)
@@ -224,18 +241,75 @@ class Cleaner:
         )
 
     def _take_title(self, result: CleanResult, title: str | None) -> None:
+        """Set ``result.title``; the headline is metadata, so lines repeating it are dropped.
+
+        A metadata title often carries the site's name (``Headline | Site``, ``Opinion |
+        Headline``): a first line equal to the title without such an affix is the headline.
+        Later lines equal to the headline (a sticky header, a related box pointing back at the
+        article) are removed as ``title-repeat``.
+        """
         paragraphs = result.paragraphs
         if title:
             title = normalize_line(title) or None
-        if paragraphs and title and comparison_key(paragraphs[0].text) == comparison_key(title):
+        variants = title_variants(title) if title else set()
+        if paragraphs and title and comparison_key(paragraphs[0].text) in variants:
             first = paragraphs.pop(0)
             result.title, result.title_line_no = first.text, first.line_no
         elif title:
             result.title = title
-        elif len(paragraphs) >= 2 and self.is_headline_shaped(paragraphs[0].text):
+        elif self.is_headline_shaped(paragraphs[0].text if paragraphs else "") and any(
+            comparison_key(p.text) != comparison_key(paragraphs[0].text) for p in paragraphs[1:]
+        ):
+            # A headline needs a body: some line other than its own copies must follow, or
+            # the rendered article (title alone) would clean differently the second time.
             first = paragraphs.pop(0)
             result.title, result.title_line_no = first.text, first.line_no
+        if result.title:
+            variants.add(comparison_key(result.title))
+            repeats = [p for p in paragraphs if comparison_key(p.text) in variants]
+            for paragraph in repeats:
+                paragraphs.remove(paragraph)
+                result.removed.append(
+                    RemovedLine(paragraph.line_no, paragraph.text, RULE_TITLE, CATEGORY_REPEATED)
+                )
+            if repeats:
+                result.removed.sort(key=lambda r: r.line_no)
 
+    def _detect(self, paragraphs: list[Paragraph]) -> LanguageGuess:
+        return self.detector.detect("\n".join(p.text for p in paragraphs))
+
+
+def title_variants(title: str) -> set[str]:
+    """Comparison keys of ``title`` and of ``title`` without short leading or trailing affixes.
+
+    ``"Is Football Violence a Crime? - Opinion | The Times"`` gives the whole title, ``"Is
+    Football Violence a Crime? - Opinion"`` and ``"Is Football Violence a Crime?"``. A variant
+    keeps the title's longest part and at least four words (any length in scripts written
+    without spaces), so a short headline is never cut down to a common phrase.
+    """
+    variants = {comparison_key(title)}
+    parts = _TITLE_AFFIX.split(title)
+    longest = max(range(len(parts)), key=lambda i: (len(parts[i].split()), len(parts[i])))
+    for start in range(longest + 1):
+        for end in range(longest + 1, len(parts) + 1):
+            affixes = parts[:start] + parts[end:]
+            if not affixes or any(len(a.split()) > _MAX_AFFIX_WORDS for a in affixes):
+                continue
+            candidate = _join_parts(title, parts, start, end)
+            if len(candidate.split()) >= _MIN_HEADLINE_WORDS or _UNSPACED.search(candidate):
+                variants.add(comparison_key(candidate))
+    return variants
+
+
+def _join_parts(title: str, parts: list[str], start: int, end: int) -> str:
+    """The stretch of ``title`` from part ``start`` to part ``end`` (exclusive), separators kept."""
+    spans = []
+    position = 0
+    for part in parts:
+        position = title.index(part, position)
+        spans.append((position, position + len(part)))
+        position += len(part)
+    return title[spans[start][0] : spans[end - 1][1]]
 
 
 class _LazyGuess:

@@ -12,9 +12,11 @@ from tasks.cleaning import CleanConfig
 from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
 from tasks.language import DEFAULT_SEED, LanguageDetector
+from tasks.site_boilerplate import SiteBoilerplateConfig
 
 # Bump when code changes what a shard produces, so cached shards are not reused.
-PIPELINE_VERSION = "2"  # 2: encoding detection, normalisation order, teaser fixpoint
+PIPELINE_VERSION = "3"  # 2: encoding detection, normalisation order, teaser fixpoint;
+# 3: site boilerplate, byline rules, title affixes, repeats only when rendered twice
 # (config, rule files' stamps) -> fingerprint: loading and compiling the rules costs ~0.3 s,
 # and every shard task asks (twice), so it is computed once per process and rule-file state.
 _FINGERPRINTS: dict[tuple, str] = {}
@@ -27,6 +29,7 @@ class PipelineConfig:
     read: ReadOptions = field(default_factory=ReadOptions)
     clean: CleanConfig = field(default_factory=CleanConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    site: SiteBoilerplateConfig = field(default_factory=SiteBoilerplateConfig)
     min_words: int = 5
     language_seed: int = DEFAULT_SEED
     rules_paths: tuple[str, ...] | None = None

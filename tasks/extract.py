@@ -53,6 +53,9 @@ _VOID = frozenset(
 )
 # libxml2 (under lxml, under trafilatura) drops what is nested deeper than this.
 _PARSER_MAX_DEPTH = 255
+_DOCUMENT_START = re.compile(r"<!doctype\s|<html[\s>]", re.IGNORECASE)
+_BODY_TAG = re.compile(r"<body[\s>]", re.IGNORECASE)
+_PREAMBLE_SCAN = 65536
 # record meta key <- Extracted attribute
 _META_FROM_EXTRACTED = {
     "url": "url",
@@ -110,7 +113,7 @@ def extract_html(
     try:
         with _alarm(limits.timeout_s):
             doc = trafilatura.bare_extraction(
-                html,
+                _without_preamble(html),
                 url=url,
                 with_metadata=True,
                 include_comments=False,
@@ -194,6 +197,22 @@ def nesting_depth(html: str, stop_at: int) -> int:
             if depth >= stop_at:
                 return depth
     return depth
+def _without_preamble(html: str) -> str:
+    """The page from its ``<!DOCTYPE>`` or ``<html>`` on, when something comes before it.
+
+    Text before the document start (a PHP warning, a crawler's wrapper line such as CleanEval's
+    ``<text id="URL">``) makes lxml open ``<html>``/``<body>`` early, so the real ``<head>`` lands
+    in the body and trafilatura finds no title, URL or site name. A prefix that opens a body of
+    its own is left alone: then the page really starts there.
+    """
+    match = _DOCUMENT_START.search(html, 0, _PREAMBLE_SCAN)
+    if (
+        match is None
+        or not html[: match.start()].strip()
+        or _BODY_TAG.search(html, 0, match.start())
+    ):
+        return html
+    return html[match.start() :]
 
 
 def _paragraphs(text: str, title: str | None) -> str:

@@ -50,6 +50,7 @@ REMOVED_LINES = pa.schema(
         pa.field("line", pa.string(), nullable=False),
         pa.field("rule", pa.string(), nullable=False),
         pa.field("category", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
     ]
 )
 
@@ -64,7 +65,11 @@ REJECTS = pa.schema(
 )
 
 # Internal: what a shard hands to deduplication (articles' columns plus dedup inputs).
-CANDIDATES = pa.schema([f for f in ARTICLES if f.name not in ("cluster_size", "story_id")])
+# ``line_nos``: input line number of each paragraph of ``text``, for removals made later.
+CANDIDATES = pa.schema(
+    [f for f in ARTICLES if f.name not in ("cluster_size", "story_id")]
+    + [pa.field("line_nos", pa.list_(pa.int32()))]
+)
 
 DATASETS: dict[str, pa.Schema] = {
     "articles": ARTICLES,

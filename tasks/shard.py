@@ -121,6 +121,7 @@ class ShardProcessor:
             site=meta.get("site"),
             author=meta.get("author"),
             content_hash=hashlib.blake2b(comparison_key(body).encode(), digest_size=16).hexdigest(),
+            line_nos=[p.line_no for p in result.paragraphs],
         )
 
     def _reject_reason(self, result: CleanResult, words: int) -> tuple[str, str] | None:

@@ -7,6 +7,8 @@ from tasks.cleaning import (
     RULE_FOREIGN_LANGUAGE,
     RULE_FOREIGN_SCRIPT,
     RULE_REPEATED,
+    RULE_TITLE,
+    title_variants,
 )
 
 BODY = [
@@ -62,12 +64,44 @@ def test_sentence_quoting_a_foreign_phrase_is_content(cleaner):
     assert result.removed == []
 
 
+def test_text_rendered_twice_keeps_the_first_copy(cleaner):
+    text = article(BODY[0], BODY[1])  # the first two paragraphs again, in order
+    result = cleaner.clean(text)
+    assert [r.rule for r in result.removed] == [RULE_REPEATED, RULE_REPEATED]
+    assert [r.line_no for r in result.removed] == [7, 9]
+    assert [p.text for p in result.paragraphs] == BODY
+
+
 def test_repeated_paragraph_keeps_the_first_copy(cleaner):
+    # The issue 2 contract: a paragraph repeated anywhere in the article goes, first copy kept.
     text = article(BODY[1])
     result = cleaner.clean(text)
     assert [r.rule for r in result.removed] == [RULE_REPEATED]
     assert result.removed[0].line_no == 7
     assert [p.text for p in result.paragraphs] == BODY
+
+
+def test_paragraph_repeated_right_after_itself_is_a_copy(cleaner):
+    result = cleaner.clean("\n\n".join([BODY[0], BODY[1], BODY[1], BODY[2]]))
+    assert [(r.rule, r.line_no) for r in result.removed] == [(RULE_REPEATED, 5)]
+
+
+def test_copies_separated_by_short_lines_are_still_copies(cleaner):
+    text = "\n\n".join([BODY[0], "-", BODY[1], "Read the rest below", BODY[0], "-", BODY[1]])
+    result = cleaner.clean(text)
+    assert [r.line_no for r in result.removed] == [9, 13]
+
+
+def test_repeated_short_lines_are_structure(cleaner):
+    recipe = [
+        "Breakfast",
+        "Portion: 1 green, 1 red",
+        "Oats with berries.",
+        "Lunch",
+        "Portion: 1 green, 1 red",
+        "Chicken salad with herbs.",
+    ]
+    assert cleaner.clean("\n\n".join([*BODY, *recipe])).removed == []
 
 
 def test_near_repeat_is_not_a_repeat(cleaner):
@@ -95,3 +129,46 @@ def test_metadata_title_is_used_and_not_repeated_in_text(cleaner):
 def test_paragraphs_are_separated_by_blank_lines(cleaner):
     single_spaced = "\n".join(BODY)
     assert cleaner.clean(single_spaced).text == "\n\n".join(BODY)
+
+
+RUSSIAN = [
+    "Городской совет утвердил бюджет на следующий год после долгого обсуждения расходов на "
+    "ремонт набережной.",
+    "Депутаты заявили, что работы займут два года и будут частично оплачены за счёт новых "
+    "сборов с владельцев яхт.",
+    "Представители оппозиции потребовали провести общественные слушания до начала ремонта.",
+]
+
+
+def test_handles_and_addresses_do_not_make_a_line_foreign(cleaner):
+    lines = ["Аккаунт: @evgenialevi", "Автор: Иван Петров ivan.petrov@example.ru"]
+    result = cleaner.clean("\n\n".join([*RUSSIAN, *lines]))
+    assert result.removed == []
+    teaser = cleaner.clean("\n\n".join([*RUSSIAN, "Read the English version here"]))
+    assert rules_of(teaser) == {"Read the English version here": RULE_FOREIGN_SCRIPT}
+
+
+def test_headline_without_the_site_name_is_the_title(cleaner):
+    headline = "Aid convoys reach besieged city"
+    result = cleaner.clean(
+        article(before=(headline,)), title=f"Opinion | {headline} - The Daily Example"
+    )
+    assert result.title == headline
+    assert result.text.split("\n\n") == BODY
+
+
+def test_later_copies_of_the_headline_are_removed(cleaner):
+    headline = "Aid convoys reach besieged city"
+    result = cleaner.clean(article(headline, before=(headline,)), title=headline)
+    assert [(r.rule, r.line_no) for r in result.removed] == [(RULE_TITLE, 9)]
+    assert result.text.split("\n\n") == BODY
+
+
+def test_title_variants_never_shrink_to_a_common_phrase():
+    assert title_variants("Brexit - what happens next") == {"brexit - what happens next"}
+    assert "is football violence a crime?" in title_variants(
+        "Is Football Violence a Crime? - Opinion | The Times"
+    )
+    assert "opinion | the times" not in title_variants(
+        "Is Football Violence a Crime? - Opinion | The Times"
+    )

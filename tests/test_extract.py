@@ -206,3 +206,27 @@ def test_read_then_extract_a_windows_1252_page():
     assert "450 000 €" in text
     assert "Hélène Le Goff" in text
     assert "Tous droits réservés" not in text
+
+
+@pytest.mark.parametrize(
+    "preamble",
+    [
+        '<text id="https://www.rivertonherald.example/x">\n',  # CleanEval-style wrapper line
+        "<br />\n<b>Warning</b>: Undefined variable $x in /var/www/page.php on line 3<br />\n",
+    ],
+)
+def test_text_before_the_document_start_does_not_hide_the_metadata(preamble):
+    result = extract_html(preamble + COUNCIL, source="council.html")
+    assert isinstance(result, Extracted)
+    assert result.title == "Council approves $120m budget after marathon session"
+    assert result.site == "The Riverton Herald"
+    assert result.text == extract_html(COUNCIL, source="council.html").text
+
+
+def test_a_fragment_without_document_start_is_extracted_as_it_is():
+    fragment = (
+        "<p>" + "The council met on Tuesday to approve the budget for next year. " * 5 + "</p>"
+    )
+    result = extract_html("<div>intro</div>" + fragment, source="fragment.html")
+    assert isinstance(result, Extracted)
+    assert "approve the budget" in result.text

@@ -136,17 +136,18 @@ def test_syndicated_copies_collapse_through_the_whole_pipeline(tmp_path):
         Path(d["source"]).name: (Path(d["duplicate_of_source"]).name, d["method"], d["similarity"])
         for d in table(out, "duplicates").to_pylist()
     }
-    # The longest copy of the wire story is kept (the courier's: it did not trim the ending).
+    # The longest clean copy of the wire story is kept: the original (the courier's copy is
+    # as long only with its byline, advertisement and copyright lines, which cleaning removes).
     assert kept == {
-        "wire_copy_courier.txt": 4,
+        "wire_original.txt": 4,
         "update_v2.txt": 2,
         "quote_story_markets.txt": 1,
         "quote_story_workers.txt": 1,
     }
     assert {name: d[0] for name, d in dropped.items()} == {
-        "wire_original.txt": "wire_copy_courier.txt",
-        "wire_copy_aggregator.txt": "wire_copy_courier.txt",
-        "wire_copy_intl.txt": "wire_copy_courier.txt",
+        "wire_copy_courier.txt": "wire_original.txt",
+        "wire_copy_aggregator.txt": "wire_original.txt",
+        "wire_copy_intl.txt": "wire_original.txt",
         "update_v1.txt": "update_v2.txt",
     }
     assert all(method == "near" for _, method, _ in dropped.values())

@@ -1,0 +1,264 @@
+"""Site boilerplate learned from the corpus: what recurs across a site's stories goes, the rest
+stays (wire copies included), every removal explained, the result independent of sharding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from tasks import reasons
+from tasks.dedup import DedupConfig, compute_signatures
+from tasks.pipeline import run_pipeline
+from tasks.site_boilerplate import (
+    CATEGORY,
+    RULE,
+    SiteBoilerplateConfig,
+    SiteDocument,
+    find_site_boilerplate,
+    site_of,
+)
+
+# Wording no line rule knows: only the corpus can tell that it is template text.
+NEWSLETTER = "Get the Harbour Gazette morning briefing in your inbox before the ferries leave"
+RELATED = "Gazette picks for your weekend on the quays"
+
+STORIES = {
+    "council": [
+        "The harbour council approved a new budget on Tuesday after a long debate about the "
+        "cost of repairing the eastern breakwater.",
+        "Councillors said the repairs would take two years and would be paid for partly by "
+        "higher mooring fees for visiting yachts.",
+        "Opposition members argued that local fishermen should not carry the burden of the "
+        "increase and called for a public consultation.",
+    ],
+    "lifeboat": [
+        "Volunteers from the lifeboat station rescued three kayakers caught by a sudden squall "
+        "off the northern headland on Sunday afternoon.",
+        "The coxswain said the group had set out in calm weather but were pushed towards the "
+        "rocks when the wind turned without warning.",
+        "All three were taken to the quay wrapped in blankets and later went home after being "
+        "checked by paramedics.",
+    ],
+    "market": [
+        "The Saturday fish market will move indoors for the winter, traders announced, ending "
+        "a tradition of open stalls along the harbour wall.",
+        "The old net loft behind the chandlery has been converted with new drainage, cold "
+        "rooms and space for twenty vendors.",
+        "Some customers said they would miss the sea views, while traders welcomed shelter "
+        "from the storms that often cut trading short.",
+    ],
+    "school": [
+        "Pupils at the primary school on Chapel Street planted a wildflower meadow on the "
+        "former car park as part of a biodiversity project.",
+        "Teachers hope the meadow will attract bees and butterflies and give the children an "
+        "outdoor classroom for science lessons next spring.",
+        "Parents donated seeds, compost and tools, and a local builder removed the old tarmac "
+        "free of charge over the half-term holiday.",
+    ],
+    "festival": [
+        "Organisers of the summer sea shanty festival say ticket sales have doubled since last "
+        "year, with choirs coming from Norway and Brittany.",
+        "Performances will take place on a floating stage moored beside the lighthouse, weather "
+        "permitting, with a covered fallback in the town hall.",
+        "Road closures around the harbour will be in place on both festival evenings, and extra "
+        "buses will run from the railway station.",
+    ],
+}
+
+WIRE = [
+    "Shipping companies warned on Monday that a strike by port workers across the country "
+    "could delay deliveries of fuel and food to island communities.",
+    "Union leaders said the walkout would go ahead unless employers improved their pay offer "
+    "before the end of the week.",
+    "The transport ministry said contingency plans were in place and urged both sides to "
+    "return to talks as soon as possible.",
+]
+
+
+def page(title: str, paragraphs: list[str], site: str = "Harbour Gazette") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        "<!DOCTYPE html><html><head>"
+        f"<title>{title}</title>"
+        f'<meta property="og:site_name" content="{site}">'
+        f'<meta property="og:title" content="{title}">'
+        "</head><body><article>"
+        f"<h1>{title}</h1>{body}"
+        f'<div class="promo"><p>{NEWSLETTER}</p></div>'
+        f"<p>{RELATED}</p>"
+        "</article></body></html>"
+    )
+
+
+@pytest.fixture
+def gazette(tmp_path: Path) -> Path:
+    """Five stories and three copies of one wire story, all from one site."""
+    folder = tmp_path / "gazette"
+    folder.mkdir()
+    for slug, paragraphs in STORIES.items():
+        title = f"Harbour news about the {slug}"
+        (folder / f"{slug}.html").write_text(page(title, paragraphs), encoding="utf-8")
+    for n in range(3):
+        title = f"Port strike threatens island deliveries (edition {n + 1})"
+        (folder / f"wire_{n + 1}.html").write_text(page(title, WIRE), encoding="utf-8")
+    return folder
+
+
+def table(out: Path, name: str) -> list[dict]:
+    return ds.dataset(out / name, partitioning="hive").to_table().to_pylist()
+
+
+def test_recurring_lines_go_and_wire_copies_keep_their_paragraphs(gazette, tmp_path):
+    out = tmp_path / "out"
+    result = run_pipeline([str(gazette)], out)
+    articles = {Path(r["source"]).stem: r for r in table(out, "articles")}
+    duplicates = table(out, "duplicates")
+    assert sorted(articles) == ["council", "festival", "lifeboat", "market", "school", "wire_1"]
+    assert len(duplicates) == 2 and result.summary["accounted"]
+    for slug, paragraphs in STORIES.items():
+        assert articles[slug]["text"].split("\n\n") == paragraphs
+    assert articles["wire_1"]["text"].split("\n\n") == WIRE
+    removed = [r for r in table(out, "removed_lines") if r["rule"] == RULE]
+    assert {r["line"] for r in removed} == {NEWSLETTER, RELATED}
+    assert len(removed) == 2 * 8  # both lines from every page, copies included
+    assert {r["category"] for r in removed} == {CATEGORY}
+    # Evidence counts stories, not pages: three copies of the wire story are one story.
+    assert {r["detail"] for r in removed} == {"in 6 of 6 stories of site harbour gazette"}
+    for row in articles.values():
+        assert row["n_removed_lines"] == 2
+        assert row["n_words"] == len(re.findall(r"\w+", row["text"]))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["removed_by_rule"][RULE] == 16
+    assert manifest["counts"]["removed_by_category"][CATEGORY] == 16
+
+
+def test_removed_line_numbers_point_into_the_extracted_text(gazette, tmp_path):
+    out = tmp_path / "out"
+    run_pipeline([str(gazette)], out)
+    removed = [r for r in table(out, "removed_lines") if r["rule"] == RULE]
+    # Extracted text: 3 paragraphs then the two template lines, one per line, blank-separated
+    # (the headline is metadata, dropped before cleaning).
+    assert {(r["line"], r["line_no"]) for r in removed} == {(NEWSLETTER, 7), (RELATED, 9)}
+
+
+def test_two_sites_do_not_pool_their_evidence(gazette, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    for slug in ("council", "lifeboat"):
+        html = page(f"Elsewhere: {slug}", [*STORIES[slug][:1], "A local angle."], site="Bay Post")
+        (other / f"{slug}.html").write_text(html, encoding="utf-8")
+    out = tmp_path / "out"
+    run_pipeline([str(gazette), str(other)], out)
+    kept = {r["source"]: r["text"] for r in table(out, "articles")}
+    bay_post = [text for source, text in kept.items() if "/other/" in source]
+    assert len(bay_post) == 2
+    assert all(NEWSLETTER in text and RELATED in text for text in bay_post)
+
+
+def test_result_does_not_depend_on_sharding(gazette, tmp_path):
+    def rows(out: Path) -> dict[str, list]:
+        return {
+            name: sorted(table(out, name), key=lambda r: (r["doc_id"], r.get("line_no", 0)))
+            for name in ("articles", "duplicates", "removed_lines", "rejects")
+        }
+
+    def data(out: Path) -> dict[str, str]:
+        return {
+            str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for name in ("articles", "duplicates", "removed_lines", "rejects")
+            for p in sorted((out / name).rglob("*.parquet"))
+        }
+
+    run_pipeline([str(gazette)], tmp_path / "one", shard_files=1000)
+    run_pipeline([str(gazette)], tmp_path / "many", shard_files=2)
+    run_pipeline([str(gazette)], tmp_path / "again", shard_files=2)
+    assert rows(tmp_path / "one") == rows(tmp_path / "many")
+    assert data(tmp_path / "many") == data(tmp_path / "again")
+
+
+def test_a_page_left_too_short_becomes_a_reject_with_its_raw_bytes(gazette, tmp_path):
+    stub = gazette / "stub.html"
+    stub.write_text(page("A stub", ["Tide tables soon."]), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_pipeline([str(gazette)], out)
+    rejects = {Path(r["source"]).name: r for r in table(out, "rejects")}
+    assert rejects["stub.html"]["reason"] == reasons.TOO_SHORT
+    assert "site boilerplate" in rejects["stub.html"]["detail"]
+    assert rejects["stub.html"]["raw"] == stub.read_bytes()
+    assert result.summary["accounted"] and result.summary["rejects"] == 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["reject_reasons"] == {reasons.TOO_SHORT: 1}
+    assert manifest["counts"]["candidates"] == 8
+
+
+# --- the decision itself -----------------------------------------------------------------
+
+DEDUP = DedupConfig()
+
+
+def docs_from(texts: list[str], site: str = "Harbour Gazette") -> list[SiteDocument]:
+    return [SiteDocument(f"d{i:03d}", f"in/{i}.txt", t, site=site) for i, t in enumerate(texts)]
+
+
+def find(docs: list[SiteDocument], **settings) -> dict[str, set[str]]:
+    signatures = compute_signatures([d.text for d in docs], DEDUP)
+    found = find_site_boilerplate(docs, signatures, DEDUP, SiteBoilerplateConfig(**settings))
+    removed: dict[str, set[str]] = {}
+    for line in found:
+        removed.setdefault(docs[line.doc].doc_id, set()).add(line.line)
+    return removed
+
+
+def story_texts(extra: str) -> list[str]:
+    return ["\n\n".join([*paragraphs, extra]) for paragraphs in STORIES.values()]
+
+
+def test_a_line_in_too_few_stories_stays():
+    texts = story_texts("Corrections: write to the desk")
+    texts[2:] = ["\n\n".join(p) for p in list(STORIES.values())[2:]]
+    assert find(docs_from(texts)) == {}  # two stories carry it, min_stories is 3
+    assert len(find(docs_from(texts), min_stories=2)) == 2
+
+
+def test_a_line_in_too_small_a_share_of_the_site_stays():
+    texts = story_texts(NEWSLETTER)
+    assert len(find(docs_from(texts))) == 5
+    assert find(docs_from(texts), min_share=1.0) == find(docs_from(texts))
+    many = texts[:3] + [f"Unrelated story number {n} about {n * 7} boats." for n in range(20)]
+    assert find(docs_from(many)) == {}  # 3 of 23 stories < 20 %
+
+
+def test_long_shared_paragraph_is_content():
+    background = " ".join(["The breakwater was built in 1872 and has been repaired twice."] * 6)
+    texts = story_texts(background)
+    assert find(docs_from(texts)) == {}  # longer than max_words
+    assert len(find(docs_from(texts), max_words=100)) == 5
+
+
+def test_copies_of_one_story_are_one_story():
+    texts = ["\n\n".join([*WIRE, NEWSLETTER, f"Edition {n}."]) for n in range(5)]
+    assert find(docs_from(texts)) == {}  # five pages carry the line, but only one story
+    assert len(find(docs_from(texts), story_jaccard=1.0, story_containment=1.0)) == 5
+
+
+def test_decision_does_not_depend_on_input_order():
+    texts = story_texts(NEWSLETTER) + ["\n\n".join([*WIRE, NEWSLETTER])] * 3
+    docs = docs_from(texts)
+    shuffled = docs[:]
+    random.Random(7).shuffle(shuffled)
+    assert find(docs) == find(shuffled)
+
+
+def test_site_is_the_host_then_the_stated_name_then_the_folder():
+    assert site_of("The Gazette", "https://www.gazette.example/a", "x/y.html") == "gazette.example"
+    assert site_of("The  Gazette", None, "x/y.html") == "the gazette"
+    assert site_of("", "https://m.gazette.example/a", "x/y.html") == "m.gazette.example"
+    assert site_of("The Gazette", "not a url", "x/y.html") == "the gazette"
+    assert site_of(None, None, "crawl/2024/page.html") == "folder:crawl/2024"
+    assert site_of(None, None, "crawl/records.jsonl#12") == "folder:crawl"
