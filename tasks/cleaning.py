@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import re2
+
 from tasks.boilerplate import RuleSet
 from tasks.documents import RemovedLine
 from tasks.function_words import FunctionWords
@@ -38,7 +40,8 @@ _TITLE_AFFIX = re.compile(r" (?:\||-|–|—|::|·|•|») ")
 _MAX_AFFIX_WORDS = 5
 _MIN_HEADLINE_WORDS = 4
 _UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u9fff]{8}")  # kana or Han: no spaces to count
-_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+")
+# RE2: "\S+@\S+" backtracks quadratically in ``re`` on a long run of non-spaces without "@".
+_ADDRESS = re2.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+")
 
 
 @dataclass(frozen=True, slots=True)
