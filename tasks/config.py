@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tasks import minhash
 from tasks.boilerplate import RuleSet
 from tasks.cleaning import CleanConfig
 from tasks.dedup import DedupConfig
@@ -39,6 +40,7 @@ class PipelineConfig:
         rules = self.load_rules()
         payload = {
             "version": PIPELINE_VERSION,
+            "signatures": minhash.ALGORITHM,  # cached shards' signatures must stay comparable
             "config": asdict(self),
             "rules": [(r.id, r.pattern, r.max_words) for r in rules.rules],
         }
