@@ -18,10 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tasks import schema
+from tasks import dedup_run, schema
 from tasks.config import PipelineConfig
 from tasks.counts import Counts
-from tasks.dedup import Decision, Signatures, deduplicate
+from tasks.dedup import Decision, Signatures
+from tasks.dedup_index import origin
 from tasks.shard import load_signatures, read_counts, read_table, take_signatures
 from tasks.store import MANIFEST, OutputStore
 
@@ -52,9 +53,11 @@ def assemble_run(
     counts = sum((read_counts(d) for d in shard_dirs), Counts())
     frames = [_ShardFrame.load(d, known) for d in shard_dirs]
 
-    decisions = _decide(frames, config)
+    dedup = _decide(frames, config, store)
+    decisions = dedup.decisions
     version, staging = store.begin()
-    written = _write_version(staging, version, frames, decisions)
+    written = _write_version(staging, version, frames, dedup)
+    dedup_run.install(staging, version, dedup)
 
     summary = {
         "inputs": counts.inputs,
@@ -64,6 +67,8 @@ def assemble_run(
         "removed_lines": written["removed_lines"],
         "already_published": sum(f.already_published for f in frames),
         "skipped_records": sum(counts.skipped_records.values()),
+        "duplicates_of_earlier": dedup.stats.get("duplicates_of_earlier", 0),
+        "articles_in_stories": dedup.stats.get("articles_in_stories", 0),
     }
     summary["accounted"] = (
         summary["articles"]
@@ -137,27 +142,45 @@ class _ShardFrame:
         return cls(folder, candidates, removed, rejects, signatures, already)
 
 
-def _decide(frames: list[_ShardFrame], config: PipelineConfig) -> dict[str, Decision]:
+def _decide(
+    frames: list[_ShardFrame], config: PipelineConfig, store: OutputStore
+) -> dedup_run.RunDedup:
     parts = [f for f in frames if len(f.candidates)]
     if not parts:
-        return {}
+        return dedup_run.RunDedup(decisions={}, story_ids={})
     doc_ids = [i for f in parts for i in f.candidates.column("doc_id").to_pylist()]
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
     texts = [t for f in parts for t in f.candidates.column("text").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
+    urls = [u for f in parts for u in f.candidates.column("url").to_pylist()]
+    sites = [s for f in parts for s in f.candidates.column("site").to_pylist()]
+    origins = [origin(*row) for row in zip(sources, urls, sites, strict=True)]
     signatures = Signatures.concat([f.signatures for f in parts])
-    decisions = deduplicate(
-        doc_ids, sources, signatures, config.dedup, texts=texts, published=published
+    return dedup_run.run(
+        store,
+        doc_ids,
+        sources,
+        origins,
+        texts,
+        published,
+        signatures,
+        config.dedup,
+        config.stories,
     )
-    return {d.doc_id: d for d in decisions}
 
 
 def _write_version(
-    staging: Path, version: int, frames: list[_ShardFrame], decisions: dict[str, Decision]
+    staging: Path,
+    version: int,
+    frames: list[_ShardFrame],
+    dedup: dedup_run.RunDedup,
 ) -> dict[str, Any]:
     """Append this run's rows as new part files next to the previous version's files."""
     part = f"part-{version:06d}.parquet"
-    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    decisions, story_ids = dedup.decisions, dedup.story_ids
+    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]] = {
+        doc_id: (source, None, None, None) for doc_id, source in dedup.earlier_sources.items()
+    }
     for frame in frames:
         for row in frame.candidates.select(
             ["doc_id", "source", "title", "language", "url"]
@@ -174,7 +197,7 @@ def _write_version(
     }
     try:
         for frame in frames:
-            kept, duplicates = _split(frame.candidates, decisions, kept_meta)
+            kept, duplicates = _split(frame.candidates, decisions, kept_meta, story_ids)
             for language, table in _by_language(kept):
                 writer = article_writers.get(language)
                 if writer is None:
@@ -206,16 +229,16 @@ def _split(
     candidates: pa.Table,
     decisions: dict[str, Decision],
     kept_meta: dict[str, tuple[str, str | None, str | None, str | None]],
+    story_ids: dict[str, str],
 ) -> tuple[pa.Table, pa.Table]:
     ids = candidates.column("doc_id").to_pylist()
     kept_mask = [decisions[i].kept for i in ids]
     kept = candidates.filter(pa.array(kept_mask, type=pa.bool_()))
+    kept_ids = kept.column("doc_id").to_pylist()
     kept = kept.append_column(
         "cluster_size",
-        pa.array(
-            [decisions[i].cluster_size for i in kept.column("doc_id").to_pylist()], type=pa.int32()
-        ),
-    ).append_column("story_id", pa.nulls(len(kept), type=pa.string()))
+        pa.array([decisions[i].cluster_size for i in kept_ids], type=pa.int32()),
+    ).append_column("story_id", pa.array([story_ids[i] for i in kept_ids], type=pa.string()))
     rows = []
     for doc_id, source, title, language, url in zip(
         ids,

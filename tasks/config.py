@@ -13,6 +13,7 @@ from tasks.cleaning import CleanConfig
 from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
 from tasks.language import DEFAULT_SEED, LanguageDetector
+from tasks.stories import StoryConfig
 
 PIPELINE_VERSION = "1"
 
@@ -24,6 +25,7 @@ class PipelineConfig:
     read: ReadOptions = field(default_factory=ReadOptions)
     clean: CleanConfig = field(default_factory=CleanConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    stories: StoryConfig = field(default_factory=StoryConfig)
     min_words: int = 5
     language_seed: int = DEFAULT_SEED
     rules_paths: tuple[str, ...] | None = None

@@ -169,6 +169,19 @@ class Signatures:
         """Everything that must agree for two signature sets to be comparable."""
         return (self.algorithm, self.shingle_size, self.num_perm, self.seed)
 
+    def take(self, rows: np.ndarray) -> Signatures:
+        """The given rows (indices or a boolean mask), same parameters."""
+        return Signatures(
+            matrix=self.matrix[rows],
+            shingle_counts=self.shingle_counts[rows],
+            char_lengths=self.char_lengths[rows],
+            exact_hashes=self.exact_hashes[rows],
+            shingle_size=self.shingle_size,
+            num_perm=self.num_perm,
+            seed=self.seed,
+            algorithm=self.algorithm,
+        )
+
     @classmethod
     def concat(cls, parts: Sequence[Signatures]) -> Signatures:
         """Join per-shard signatures (in order); refuses parts computed differently."""

@@ -115,6 +115,26 @@ def _chunk_shingles(folded: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarr
     return keys & _HASH_MASK, offsets
 
 
+def ordered_shingles(folded: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k-word shingle hashes of each casefolded text **in text order** (not deduplicated).
+
+    Returns ``(flat, counts)``: 64-bit hashes, text after text, and how many each text has
+    (``max(0, words - k + 1)``: a text shorter than ``k`` words has none). For passage work
+    (:mod:`tasks.stories`), where positions matter.
+    """
+    if k < 1:
+        raise ValueError(f"shingle size must be >= 1, got {k}")
+    tokens, counts = words.word_hashes(folded)
+    n = len(folded)
+    first = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    doc_of_token = np.repeat(np.arange(n, dtype=np.int64), counts)
+    position = np.arange(tokens.size, dtype=np.int64) - first[:-1][doc_of_token]
+    starts = np.flatnonzero(position <= (counts - k)[doc_of_token])
+    flat = _combine([tokens[starts + j] for j in range(k)], k)
+    return flat, np.maximum(counts - k + 1, 0)
+
+
 def shingle_hashes(
     texts: Sequence[str], k: int, *, casefolded: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
