@@ -52,6 +52,7 @@ class ShingleSets:
     def __init__(self, texts: Sequence[str], k: int, counts: np.ndarray) -> None:
         self.texts, self.k, self.counts = texts, k, counts
         self.sets: dict[int, np.ndarray] = {}
+        self.measured: dict[tuple[int, int], tuple[float, float]] = {}  # accepted pairs
 
     def load(self, docs: Iterable[int]) -> None:
         wanted = set(docs)
@@ -171,8 +172,10 @@ def link_candidates(
             if uf.find(x) == uf.find(y):
                 continue
             verified += 1
-            if is_near(cfg, *exact_sets.measure(x, y)):
+            measured = exact_sets.measure(x, y)
+            if is_near(cfg, *measured):
                 uf.union(x, y)
+                exact_sets.measured[(x, y)] = measured
     return verified
 
 
@@ -186,11 +189,15 @@ def measure_pairs(
         jaccard = estimate_pairs(signatures.matrix, ia, ib)
         containment = minhash.containment_from_jaccard(jaccard, counts[ia], counts[ib])
         return list(zip(jaccard.tolist(), np.asarray(containment).tolist(), strict=True))
+    known = exact_sets.measured
     out = []
     for lo in range(0, len(a), _PAIR_CHUNK):
         chunk = list(zip(a[lo : lo + _PAIR_CHUNK], b[lo : lo + _PAIR_CHUNK], strict=True))
-        exact_sets.load([d for pair in chunk for d in pair])
-        out.extend(exact_sets.measure(x, y) for x, y in chunk)
+        todo = [(x, y) for x, y in chunk if (min(x, y), max(x, y)) not in known]
+        exact_sets.load([d for pair in todo for d in pair])
+        for x, y in chunk:
+            pair = (min(x, y), max(x, y))
+            out.append(known[pair] if pair in known else exact_sets.measure(x, y))
     return out
 
 

@@ -6,8 +6,9 @@ per shard in worker processes can be concatenated and clustered once:
 * words are ``\\w+`` tokens of the casefolded text, found and hashed for a whole batch at
   once by :mod:`tasks.words` (numpy over code points; never Python's salted ``hash()``);
 * ``k`` consecutive word hashes are combined into one shingle hash with numpy arithmetic (a
-  SplitMix64 mixing chain, vectorised over all shingles of a batch), kept to 52 bits so one
-  flat sort can group, order and deduplicate the shingles of thousands of texts;
+  position-weighted sum and one SplitMix64 round, vectorised over all shingles of a batch),
+  kept to 52 bits so one flat sort can group, order and deduplicate the shingles of thousands
+  of texts;
 * the MinHash matrix comes from rensa's bulk ``digest_matrix_from_flat_token_hashes`` (one
   call per batch: no Python loop per shingle or per permutation).
 
@@ -33,7 +34,7 @@ from tasks import words
 WORD_RE = re.compile(r"\w+")
 
 #: Identifies how signatures are computed; signatures with different tags must not be mixed.
-ALGORITHM = f"poly-words/splitmix-shingles/rensa-rminhash-v{rensa.RMinHash.ALGORITHM_VERSION}"
+ALGORITHM = f"poly-words/weighted-shingles/rensa-rminhash-v{rensa.RMinHash.ALGORITHM_VERSION}"
 
 _U64 = np.uint64
 _GOLDEN = _U64(0x9E3779B97F4A7C15)
@@ -66,12 +67,18 @@ def exact_hash(text: str, *, casefolded: bool = False) -> bytes:
 mix64 = words.mix64
 
 
+def _position_factor(j: int) -> np.uint64:
+    """A distinct odd multiplier per word position (so word order matters)."""
+    return _U64(((2 * j + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF | 1)
+
+
 def _combine(parts: Sequence[np.ndarray], length: int) -> np.ndarray:
-    """Order-sensitive hash of ``length`` word hashes; the length is mixed in at the end so a
-    whole-text shingle of a short text cannot equal a k-word shingle by construction."""
-    acc = parts[0].copy()
-    for part in parts[1:]:
-        acc = mix64(acc * _GOLDEN + part)
+    """Order-sensitive hash of ``length`` word hashes: a weighted sum with one odd factor per
+    position (the word hashes are already mixed), then one SplitMix64 round. The length is
+    mixed in so a whole-text shingle of a short text cannot equal a k-word shingle."""
+    acc = parts[0] * _position_factor(0)
+    for j, part in enumerate(parts[1:], start=1):
+        acc += part * _position_factor(j)
     tag = _U64((length * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
     return mix64(acc ^ tag)
 

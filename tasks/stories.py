@@ -16,12 +16,18 @@ texts, i.e. one identical window, whose minimum is an anchor of both: **every pa
 a passage shares an anchor** (no sampling, no probability). About 2/(w+1) of positions become
 anchors: ~1 per 7 words, ~45 per 300-word article (8 bytes each in the index).
 
-Anchors held by more than ``max_anchor_docs`` (50) articles are ignored as boilerplate (a
-footer or disclaimer of 20+ words that escaped cleaning would otherwise chain every article of
-a site into one "story"); a passage all of whose windows are such common anchors is not found.
+**Boilerplate.** A 20-word passage *is* one window, so it has exactly one anchor. A passage
+whose anchor is held by more than ``max_anchor_docs`` (50) articles is boilerplate (a footer or
+disclaimer of 20+ words that escaped cleaning would otherwise chain every article of a site
+into one "story"): it links nothing. Every article containing a passage holds its anchor, so a
+passage found in more than 50 articles is always boilerplate; a rarer passage whose minimum
+8-word shingle is also a common anchor elsewhere is treated as boilerplate too (conservative).
+Such anchors do not make candidates either.
 
 **Verification** is exact: the two texts share a ``passage_words``-word shingle (a 52-bit hash
-of the 20 words; collisions negligible). Sharing an anchor only means sharing 8 words.
+of the 20 words; collisions negligible) whose anchor is not boilerplate. Sharing an anchor only
+means sharing 8 words, and an anchor on the edge of a boilerplate passage can be held by few
+articles (it is a window minimum in some contexts only): verification catches both.
 
 **Story ids.** A story of this run's articles only gets the smallest ``doc_id`` among them; an
 article sharing no passage gets its own ``doc_id``. Across runs, published articles keep their
@@ -105,11 +111,30 @@ def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray,
     return keys & np.uint64((1 << _HASH_BITS) - 1), offsets
 
 
+def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text: its distinct ``passage_words``-word shingle hashes (sorted) and the anchor of
+    each (the minimum of the ``window`` anchor shingles it spans: its window's anchor)."""
+    folded = [t.casefold() for t in texts]
+    long_flat, long_counts = minhash.ordered_shingles(folded, cfg.passage_words)
+    short_flat, short_counts = minhash.ordered_shingles(folded, cfg.anchor_words)
+    long_bounds = np.concatenate(([0], np.cumsum(long_counts)))
+    short_bounds = np.concatenate(([0], np.cumsum(short_counts)))
+    out = []
+    for i in range(len(texts)):
+        hashes = long_flat[long_bounds[i] : long_bounds[i + 1]]
+        if not hashes.size:
+            out.append((hashes, hashes))
+            continue
+        windows = short_flat[short_bounds[i] : short_bounds[i + 1]]
+        minima = np.lib.stride_tricks.sliding_window_view(windows, cfg.window).min(axis=1)
+        unique, first = np.unique(hashes, return_index=True)
+        out.append((unique, minima[first] >> np.uint64(12)))
+    return out
+
+
 def passage_sets(texts: Sequence[str], cfg: StoryConfig) -> list[np.ndarray]:
     """Per text, its distinct ``passage_words``-word shingle hashes, sorted (may be empty)."""
-    flat, counts = minhash.ordered_shingles([t.casefold() for t in texts], cfg.passage_words)
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    return [np.unique(flat[bounds[i] : bounds[i + 1]]) for i in range(len(texts))]
+    return [hashes for hashes, _ in passages(texts, cfg)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,8 +156,9 @@ def candidate_pairs(
     offsets: np.ndarray,
     cfg: StoryConfig,
     earlier: EarlierStories | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Node pairs ``a < b`` sharing an anchor held by at most ``max_anchor_docs`` articles.
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Node pairs ``a < b`` sharing an anchor held by at most ``max_anchor_docs`` articles,
+    and the table ``(anchor values, holders)`` of every anchor seen.
 
     Nodes ``0..n-1`` are this run's texts, ``n + j`` the earlier article ``j``; pairs of two
     earlier articles are left out (their stories were settled when they were published).
@@ -146,12 +172,16 @@ def candidate_pairs(
         owners = np.concatenate((owners, n + earlier.anchor_rows.astype(np.int64)))
         values = np.concatenate((values, earlier.anchor_values.astype(np.uint64)))
     pairs = lsh.PairSet(n + m)
+    if not values.size:
+        a, b = pairs.pairs()
+        return a, b, (values, np.empty(0, dtype=np.int64))
     order = np.lexsort((owners, values))
     values, owners = values[order], owners[order]
     bounds = np.flatnonzero(values[1:] != values[:-1]) + 1
     starts = np.concatenate(([0], bounds))
     ends = np.concatenate((bounds, [values.size]))
     size = ends - starts
+    table = (values[starts], size)
     usable = (size >= 2) & (size <= cfg.max_anchor_docs)
     starts, ends = starts[usable], ends[usable]
     positions = np.repeat(starts, ends - starts) + lsh._ranges(ends - starts)
@@ -164,20 +194,34 @@ def candidate_pairs(
         new = a < n  # owners are sorted within a group: a < b, so a new pair has a new a
         pairs.add(a[new], b[new])
         d += 1
-    return pairs.pairs()
+    a, b = pairs.pairs()
+    return a, b, table
 
 
 def verify(
-    a: np.ndarray, b: np.ndarray, text_of: Callable[[list[int]], list[str]], cfg: StoryConfig
+    a: np.ndarray,
+    b: np.ndarray,
+    text_of: Callable[[list[int]], list[str]],
+    cfg: StoryConfig,
+    holders: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
-    """Which candidate pairs really share a ``passage_words``-word run (exact, in batches)."""
+    """Which candidate pairs share a passage whose anchor is held by at most
+    ``max_anchor_docs`` articles (exact, from the texts, in batches)."""
+    values, counts = holders
     out = np.zeros(a.size, dtype=bool)
     for lo in range(0, a.size, _VERIFY_CHUNK):
         ca, cb = a[lo : lo + _VERIFY_CHUNK], b[lo : lo + _VERIFY_CHUNK]
         nodes = sorted(set(ca.tolist()) | set(cb.tolist()))
-        sets = dict(zip(nodes, passage_sets(text_of(nodes), cfg), strict=True))
+        found = dict(zip(nodes, passages(text_of(nodes), cfg), strict=True))
         for k, (x, y) in enumerate(zip(ca.tolist(), cb.tolist(), strict=True)):
-            out[lo + k] = np.intersect1d(sets[x], sets[y], assume_unique=True).size > 0
+            hashes, anchor_of = found[x]
+            _, shared, _ = np.intersect1d(
+                hashes, found[y][0], assume_unique=True, return_indices=True
+            )
+            if shared.size:
+                where = np.searchsorted(values, anchor_of[shared])
+                held = counts[np.minimum(where, values.size - 1)]
+                out[lo + k] = bool(np.any(held <= cfg.max_anchor_docs))
     return out
 
 
@@ -198,7 +242,7 @@ def assign(
     cfg = cfg or StoryConfig()
     n = len(doc_ids)
     flat, offsets = anchor_index if anchor_index is not None else anchors(texts, cfg)
-    a, b = candidate_pairs(flat, offsets, cfg, earlier)
+    a, b, holders = candidate_pairs(flat, offsets, cfg, earlier)
     m = len(earlier.doc_ids) if earlier is not None else 0
 
     def text_of(nodes: list[int]) -> list[str]:
@@ -206,7 +250,7 @@ def assign(
         loaded = iter(earlier_texts(old) if old and earlier_texts else [])
         return [texts[i] if i < n else next(loaded) for i in nodes]
 
-    accepted = verify(a, b, text_of, cfg)
+    accepted = verify(a, b, text_of, cfg, holders)
     uf = UnionFind(n + m)
     for x, y in zip(a[accepted].tolist(), b[accepted].tolist(), strict=True):
         uf.union(x, y)

@@ -97,7 +97,7 @@ def _part_words(folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     powers = np.ones(int(length.max()), dtype=np.uint64)
     np.cumprod(np.full(powers.size - 1, _BASE, dtype=np.uint64), out=powers[1:])
     raw = np.add.reduceat(chars * powers[position], first)
-    return mix64(mix64(raw) ^ (length.astype(np.uint64) * _GOLDEN)), counts[:n]
+    return mix64(raw ^ (length.astype(np.uint64) * _GOLDEN)), counts[:n]
 
 
 def word_hashes(folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
