@@ -63,7 +63,7 @@ from typing import Literal
 
 import numpy as np
 
-from tasks import dedup_link, lsh, minhash
+from tasks import dedup_link, lsh, minhash, words
 
 Policy = Literal["longest", "earliest", "source_priority"]
 Verify = Literal["exact", "estimate"]
@@ -278,7 +278,7 @@ def compute_signatures(
     lengths = np.empty(n, dtype=np.int64)
     for lo in range(0, n, batch_size):
         batch = texts[lo : lo + batch_size]
-        folded = [text.casefold() for text in batch]
+        folded = [words.fold(text) for text in batch]
         hi = lo + len(folded)
         flat, offsets = minhash.shingle_hashes(folded, cfg.shingle_size, casefolded=True)
         matrix[lo:hi] = minhash.minhash_matrix(flat, offsets, cfg.num_perm, cfg.seed)
@@ -379,6 +379,7 @@ def deduplicate(
     verify: Verify | None = None,
     origins: Sequence[str] | None = None,
     earlier: Earlier | None = None,
+    workers: int = 1,
 ) -> list[Decision]:
     """Cluster all documents and decide which copy of each cluster to keep.
 
@@ -386,8 +387,10 @@ def deduplicate(
     containment, computed for candidate pairs only) and to ``"estimate"`` otherwise (from the
     signatures). ``origins`` is what ``source_priority`` entries are matched against (default:
     ``sources``; the pipeline passes source, url and site). ``earlier``: published articles
-    this run's documents may copy (see :class:`Earlier`). Returns one :class:`Decision` per
-    input, **in input order**; the decision for a given ``doc_id`` does not depend on that order.
+    this run's documents may copy (see :class:`Earlier`). ``workers > 1`` verifies batches of
+    candidate pairs in that many processes when there are several batches (same result).
+    Returns one :class:`Decision` per input, **in input order**; the decision for a given
+    ``doc_id`` does not depend on that order.
     """
     cfg = cfg or DedupConfig()
     n = len(doc_ids)
@@ -417,12 +420,17 @@ def deduplicate(
         dtype=np.int64,
     )
     a, b, big = lsh.candidate_pairs(signatures.matrix, active, cfg.bands)
-    exact_sets = (
-        dedup_link.ShingleSets(texts, cfg.shingle_size, signatures.shingle_counts)
-        if verify == "exact" and texts is not None
-        else None
-    )
-    dedup_link.link_candidates(a, b, big, uf, signatures, cfg, exact_sets)
+    verifier = None
+    if verify == "exact" and texts is not None:
+        key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
+        rank = np.empty(n, dtype=np.int64)
+        rank[sorted(range(n), key=key)] = np.arange(n)
+        group_best = np.full(int(group_of.max()) + 1, n, dtype=np.int64)
+        np.minimum.at(group_best, group_of, rank)
+        verifier = dedup_link.ExactVerifier(
+            texts, cfg.shingle_size, signatures.shingle_counts, workers, group_best[group_of]
+        )
+    dedup_link.link_candidates(a, b, big, uf, signatures, cfg, verifier)
     if earlier is not None:
         dedup_link.link_earlier(
             rep[earlier.new_rows], earlier.earlier_rows, signatures, earlier.signatures, cfg, uf, n
@@ -438,7 +446,7 @@ def deduplicate(
         uf,
         group_of,
         rep,
-        exact_sets,
+        verifier,
     )
 
 
@@ -453,7 +461,7 @@ def _decide(
     uf: dedup_link.UnionFind,
     group_of: np.ndarray,
     rep: np.ndarray,
-    exact_sets: dedup_link.ShingleSets | None,
+    verifier: dedup_link.ExactVerifier | None,
 ) -> list[Decision]:
     """Pick the kept copy of every cluster and describe each dropped copy against it."""
     n = len(doc_ids)
@@ -495,7 +503,7 @@ def _decide(
                 near_pairs.append((i, keep))
     measured = dedup_link.measure_pairs(
         signatures,
-        exact_sets,
+        verifier,
         [int(rep[i]) for i, _ in near_pairs],
         [int(rep[k]) for _, k in near_pairs],
     )

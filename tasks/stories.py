@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tasks import lsh, minhash
+from tasks import lsh, minhash, words
 from tasks.dedup_link import UnionFind
 
 _ROW_BITS = 12
@@ -84,7 +84,7 @@ def anchors(texts: Sequence[str], cfg: StoryConfig | None = None) -> tuple[np.nd
     cfg = cfg or StoryConfig()
     flats, offsets = [], [np.zeros(1, dtype=np.int64)]
     for lo in range(0, len(texts), _CHUNK):
-        folded = [t.casefold() for t in texts[lo : lo + _CHUNK]]
+        folded = [words.fold(t) for t in texts[lo : lo + _CHUNK]]
         flat, offs = _chunk_anchors(folded, cfg)
         flats.append(flat)
         offsets.append(offs[1:] + offsets[-1][-1])
@@ -104,7 +104,9 @@ def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray,
         minima, owner = minima[inside], owner[inside]
     else:
         minima, owner = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    keys = np.unique((owner.astype(np.uint64) << np.uint64(_HASH_BITS)) | (minima >> np.uint64(12)))
+    keys = lsh.sorted_unique(
+        (owner.astype(np.uint64) << np.uint64(_HASH_BITS)) | (minima >> np.uint64(12))
+    )
     per_text = np.bincount((keys >> np.uint64(_HASH_BITS)).astype(np.int64), minlength=n)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_text, out=offsets[1:])
@@ -114,7 +116,7 @@ def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray,
 def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per text: its distinct ``passage_words``-word shingle hashes (sorted) and the anchor of
     each (the minimum of the ``window`` anchor shingles it spans: its window's anchor)."""
-    folded = [t.casefold() for t in texts]
+    folded = [words.fold(t) for t in texts]
     long_flat, long_counts = minhash.ordered_shingles(folded, cfg.passage_words)
     short_flat, short_counts = minhash.ordered_shingles(folded, cfg.anchor_words)
     long_bounds = np.concatenate(([0], np.cumsum(long_counts)))

@@ -39,6 +39,12 @@ _PART_CHARS = 1 << 21
 _UNICODE = 0x110000
 
 
+def fold(text: str) -> str:
+    """``str.casefold``; ASCII text (flagged by CPython, O(1) to check) takes ``lower``, which
+    is the same there and several times faster."""
+    return text.lower() if text.isascii() else text.casefold()
+
+
 def mix64(z: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser, vectorised (uint64 arithmetic wraps, which is what we want)."""
     z = (z ^ (z >> _U64(30))) * _MIX1

@@ -565,3 +565,26 @@ def test_big_lsh_groups_cluster_like_small_ones(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(lsh, "candidate_pairs", lambda m, r, b: real(m, r, b, big_group=4))
     assert deduplicate_texts(ids, ["s"] * len(ids), copies) == reference
     assert sum(d.kept for d in reference) == 3
+
+
+def test_verification_in_worker_processes_gives_the_same_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tasks import dedup_link
+
+    rows = [(n, SOURCES[n], text(n), PUBLISHED[n]) for n in SOURCES]
+    rows += [(f"{n}-again", "copy.example", text(n) + "\n\nAgain.", None) for n in SOURCES]
+    ids, sources, texts, published = (list(c) for c in zip(*rows, strict=True))
+    sigs = compute_signatures(texts)
+    monkeypatch.setattr(dedup_link, "_BATCH_DOCS", 3)  # several batches: the pool is used
+    assert len(dedup_link.batches(*lsh_pairs(sigs))) > 1
+    serial = deduplicate(ids, sources, sigs, texts=texts, published=published)
+    parallel = deduplicate(ids, sources, sigs, texts=texts, published=published, workers=2)
+    assert parallel == serial
+
+
+def lsh_pairs(sigs: Signatures) -> tuple[np.ndarray, np.ndarray]:
+    from tasks import lsh
+
+    a, b, _ = lsh.candidate_pairs(sigs.matrix, np.arange(len(sigs)), DedupConfig().bands)
+    return a, b
