@@ -16,6 +16,7 @@ The steps, in order:
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from collections.abc import Sequence
@@ -74,7 +75,10 @@ def run(
     signatures: Signatures,
     cfg: DedupConfig,
     story: StoryConfig | None = None,
+    workers: int | None = None,
 ) -> RunDedup:
+    """``workers``: processes for exact verification when there are several batches of
+    candidate pairs (default: every core; small runs stay in this process)."""
     story = story or StoryConfig()
     index, rebuilt = open_index(store, cfg, story)
     earlier = index.earlier(signatures) if index is not None else None
@@ -87,6 +91,7 @@ def run(
         published=published,
         origins=origins,
         earlier=earlier,
+        workers=workers or os.cpu_count() or 1,
     )
     kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
     kept_ids = [doc_ids[i] for i in kept]
