@@ -36,6 +36,7 @@ import re
 import resource
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -220,14 +221,12 @@ def corpus(size: int, seed: int, workers: int, cache: Path) -> list[Path]:
 # --- newsclean -------------------------------------------------------------------------------
 
 
-def _sign_file(args: tuple[str, DedupConfig]) -> tuple[Signatures, int, float]:
-    """Signatures of one part, the worker's peak RSS (KB) and the CPU seconds spent."""
+def _sign_file(args: tuple[str, DedupConfig]) -> tuple[Signatures, int]:
+    """Signatures of one part, and the worker's peak RSS (KB)."""
     path, cfg = args
-    cpu = time.process_time()
     texts = pq.read_table(path, columns=["text"]).column("text").to_pylist()
     signatures = compute_signatures(texts, cfg)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return signatures, peak, time.process_time() - cpu
+    return signatures, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 class _Texts:
@@ -245,37 +244,89 @@ class _Texts:
         return self.array[i].as_py()
 
 
+class CpuMeter:
+    """CPU seconds of this process and of every descendant (worker processes started through a
+    forkserver are grandchildren: ``RUSAGE_CHILDREN`` misses them), sampled every 0.1 s."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.me = psutil.Process()
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _sample(self) -> None:
+        for child in self.me.children(recursive=True):
+            try:
+                times = child.cpu_times()
+            except Exception:  # the process just ended
+                continue
+            self.seen[child.pid] = times.user + times.system
+
+    def _poll(self) -> None:
+        while not self.stop.wait(0.1):
+            self._sample()
+
+    def __enter__(self) -> CpuMeter:
+        self.started = time.perf_counter()
+        self._sample()
+        self.start_children = dict(self.seen)
+        self.start_self = time.process_time()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sample()
+        self.stop.set()
+        self.thread.join()
+        self.seconds = (time.process_time() - self.start_self) + sum(
+            cpu - self.start_children.get(pid, 0.0) for pid, cpu in self.seen.items()
+        )
+        self.wall = time.perf_counter() - self.started
+
+
+class _Picked:
+    """Some rows of a text sequence, without copying them."""
+
+    def __init__(self, texts: _Texts, rows: list[int]) -> None:
+        self.texts, self.rows = texts, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self.texts[r] for r in self.rows[i]]  # type: ignore[misc]
+        return self.texts[self.rows[i]]  # type: ignore[return-value]
+
+
 def run_newsclean(paths: list[Path], workers: int) -> dict:
     """Sign in worker processes; cluster with estimate verification (as against earlier runs:
     no text in memory); read the texts and cluster with exact verification (the default, timed
     with the text reading); story clusters."""
     cfg = DedupConfig()
-    wall, cpu = [time.perf_counter()], [time.process_time()]
-
-    def lap() -> None:
-        wall.append(time.perf_counter())
-        cpu.append(time.process_time())
-
-    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+    meter = {name: CpuMeter() for name in ("sign", "estimate", "exact", "stories")}
+    with meter["sign"], ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
         results = list(pool.map(_sign_file, [(str(p), cfg) for p in paths]))
-    signatures = Signatures.concat([r[0] for r in results])
-    worker_cpu = sum(r[2] for r in results)
-    lap()  # 1: signed
+        signatures = Signatures.concat([r[0] for r in results])
     n = len(signatures)
     doc_ids = [f"d{i:08d}" for i in range(n)]
-    estimated = deduplicate(doc_ids, ["bench"] * n, signatures, cfg, verify="estimate")
-    lap()  # 2: clustered, estimate verification (no text in memory)
+    with meter["estimate"]:
+        estimated = deduplicate(doc_ids, ["bench"] * n, signatures, cfg, verify="estimate")
     rss_estimate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    texts = _Texts(
-        pa.concat_arrays(
-            [pq.read_table(p, columns=["text"]).column("text").combine_chunks() for p in paths]
-        ).cast(pa.large_string())
-    )
-    decisions = deduplicate(doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers)
-    lap()  # 3: texts read, clustered with exact verification (the default)
-    kept = [i for i, d in enumerate(decisions) if d.kept]
-    story_ids = stories.assign([doc_ids[i] for i in kept], _Texts(texts.array.take(kept)))
-    lap()  # 4: stories
+    with meter["exact"]:
+        texts = _Texts(
+            pa.concat_arrays(
+                [pq.read_table(p, columns=["text"]).column("text").combine_chunks() for p in paths]
+            ).cast(pa.large_string())
+        )
+        decisions = deduplicate(
+            doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers
+        )
+    with meter["stories"]:
+        kept = [i for i, d in enumerate(decisions) if d.kept]
+        story_ids = stories.assign([doc_ids[i] for i in kept], _Picked(texts, kept))
     index = {d: i for i, d in enumerate(doc_ids)}
 
     def clusters(found: list) -> np.ndarray:
@@ -283,20 +334,22 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
             [i if d.kept else index[d.duplicate_of] for i, d in enumerate(found)], dtype=np.int64
         )
 
-    sign_wall, sign_cpu = wall[1] - wall[0], cpu[1] - cpu[0] + worker_cpu
+    sign_wall, sign_cpu = meter["sign"].wall, meter["sign"].seconds
+    exact_wall, exact_cpu = meter["exact"].wall, meter["exact"].seconds
+    estimate_wall, estimate_cpu = meter["estimate"].wall, meter["estimate"].seconds
     return {
         "cluster": clusters(decisions),
         "cluster_estimate": clusters(estimated),
         "kept": np.array(kept, dtype=np.int64),
         "story": np.array([index[s] for s in story_ids], dtype=np.int64),
         "seconds_sign": sign_wall,
-        "seconds_cluster": wall[3] - wall[2],
-        "seconds_cluster_estimate": wall[2] - wall[1],
-        "seconds_stories": wall[4] - wall[3],
-        "docs_per_s": n / (sign_wall + wall[3] - wall[2]),
-        "docs_per_cpu_s": n / (sign_cpu + cpu[3] - cpu[2]),
-        "docs_per_s_estimate": n / (sign_wall + wall[2] - wall[1]),
-        "docs_per_cpu_s_estimate": n / (sign_cpu + cpu[2] - cpu[1]),
+        "seconds_cluster": exact_wall,
+        "seconds_cluster_estimate": estimate_wall,
+        "seconds_stories": meter["stories"].wall,
+        "docs_per_s": n / (sign_wall + exact_wall),
+        "docs_per_cpu_s": n / (sign_cpu + exact_cpu),
+        "docs_per_s_estimate": n / (sign_wall + estimate_wall),
+        "docs_per_cpu_s_estimate": n / (sign_cpu + estimate_cpu),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_rss_mb_estimate": rss_estimate / 1024,
         "worker_rss_mb": max(r[1] for r in results) / 1024,
@@ -452,8 +505,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--datasketch-max", type=int, default=100_000)
     parser.add_argument("--cache", default="/tmp/newsclean-bench/dedup")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="only generate (and cache) the corpora"
+    )
     parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate_only:
+        for size in (int(s) for s in args.sizes.split(",")):
+            started = time.perf_counter()
+            paths = corpus(size, args.seed, args.workers, Path(args.cache))
+            print(f"{size} documents: {paths[0].parent} ({time.perf_counter() - started:.0f} s)")
+        return
     if args.one_size:
         print(json.dumps(one_size(args.one_size, args)))
         return
