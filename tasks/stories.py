@@ -5,7 +5,7 @@ at least ``passage_words`` (default 20) consecutive words, words being the casef
 tokens used for shingles (so punctuation, case and line breaks do not matter). A quotation, an
 official statement or a wire paragraph reused in an otherwise different article is such a
 passage; a stock phrase is not (unrelated seed articles share at most 7 consecutive words, the
-seeds 001 and 004 share 26 and 21 about the same UN statement). Stories are the connected
+seeds 001 and 004 share 26 and 23 about the same UN statement). Stories are the connected
 components of that relation; members stay side by side in ``articles`` with one ``story_id``.
 
 **Finding pairs without comparing all of them** (winnowing, Schleimer et al. 2003): each text's
