@@ -498,6 +498,42 @@ def semeval_separation() -> list[tuple[str, int, float, float, float, float]]:
     ]
 
 
+def semeval_sweep() -> list[tuple[str, str, float, float]]:
+    """(measure, threshold, share of 1-1.5 pairs, share of 3-4 pairs) for shared-run lengths
+    and Jaccard thresholds around the defaults: the trade-off each threshold makes."""
+    path = EVAL / "testing_set.csv"
+    if not path.exists():
+        return []
+    csv.field_size_limit(1 << 30)
+    with path.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["lang1"] == r["lang2"]]
+    groups: dict[str, list[tuple[str, str]]] = {"1-1.5": [], "3-4": []}
+    for row in rows:
+        overall = float(row["Overall"])
+        name = "1-1.5" if overall <= 1.5 else "3-4" if overall >= 3 else None
+        if name:
+            groups[name].append((row["text_1"], row["text_2"]))
+    out = []
+    for words in (8, 12, 16, 20, 30):
+        cfg = stories.StoryConfig(passage_words=words, anchor_words=min(8, words))
+        shares = []
+        for pairs in groups.values():
+            hits = 0
+            for a, b in pairs:
+                pa_, pb = stories.passage_sets([a, b], cfg)
+                hits += np.intersect1d(pa_, pb).size > 0
+            shares.append(hits / len(pairs))
+        out.append(("shared run (words)", f">= {words}", *shares))
+    jaccards = {
+        name: [minhash.jaccard_containment(*minhash.shingle_sets([a, b], 4))[0] for a, b in pairs]
+        for name, pairs in groups.items()
+    }
+    for threshold in (0.05, 0.1, 0.3, 0.5, 0.8):
+        shares = [float(np.mean(np.array(j) >= threshold)) for j in jaccards.values()]
+        out.append(("4-shingle Jaccard", f">= {threshold}", *shares))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -599,6 +635,9 @@ def main() -> None:
                 f"{name:>7} {count:>6} {dup:>14.1%} {story:>10.1%} {run_story:>18.1%} "
                 f"{median:>8.3f}"
             )
+        print(f"\n{'measure':<20} {'threshold':>9} {'rated 1-1.5':>11} {'rated 3-4':>9}")
+        for measure, threshold, good, bad in semeval_sweep():
+            print(f"{measure:<20} {threshold:>9} {good:>11.1%} {bad:>9.1%}")
 
 
 if __name__ == "__main__":
