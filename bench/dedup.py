@@ -316,10 +316,16 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
         estimated = deduplicate(doc_ids, ["bench"] * n, signatures, cfg, verify="estimate")
     rss_estimate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with meter["exact"]:
-        texts = _Texts(
+        texts = _Texts(  # large_string: a million articles exceed 32-bit string offsets
             pa.concat_arrays(
-                [pq.read_table(p, columns=["text"]).column("text").combine_chunks() for p in paths]
-            ).cast(pa.large_string())
+                [
+                    pq.read_table(p, columns=["text"])
+                    .column("text")
+                    .cast(pa.large_string())
+                    .combine_chunks()
+                    for p in paths
+                ]
+            )
         )
         decisions = deduplicate(
             doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers
@@ -581,7 +587,9 @@ def main() -> None:
             "--cache",
             args.cache,
         ]
-        child = subprocess.run(command, capture_output=True, text=True, check=True)
+        child = subprocess.run(command, capture_output=True, text=True)
+        if child.returncode:
+            sys.exit(f"size {size} failed:\n{child.stderr[-3000:]}")
         r = json.loads(child.stdout.strip().splitlines()[-1])
         results.append(r)
         print(
