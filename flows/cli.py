@@ -105,16 +105,17 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--keep",
-        choices=["longest", "earliest"],
+        choices=["longest", "earliest", "source_priority"],
         default="longest",
-        help="which copy of a duplicate cluster to keep (default: longest)",
+        help="which copy of a duplicate cluster to keep (default: longest; "
+        "--source-priority implies source_priority)",
     )
     parser.add_argument(
         "--source-priority",
         action="append",
         default=[],
         metavar="PREFIX",
-        help="prefer copies whose source contains this (repeatable, best first)",
+        help="keep copies whose source, url or site contains this (repeatable, best first)",
     )
     parser.add_argument(
         "--shard-files", type=int, default=1000, help="files per shard task (default: 1000)"

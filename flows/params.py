@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tasks.cleaning import CleanConfig
 from tasks.config import PipelineConfig
@@ -39,12 +39,19 @@ class CleanNewsParams(BaseModel):
     containment_threshold: float = Field(
         0.9, ge=0.5, le=1.0, description="...or when one copy contains this share of the other."
     )
-    keep: Literal["longest", "earliest"] = Field(
-        "longest", description="Which copy of a duplicate cluster is kept."
+    keep: Literal["longest", "earliest", "source_priority"] = Field(
+        "longest",
+        description=(
+            "Which copy of a duplicate cluster is kept: the longest text, the earliest "
+            "published date, or the best source_priority match (implied by source_priority)."
+        ),
     )
     source_priority: list[str] = Field(
         default_factory=list,
-        description="Sources (prefixes) preferred as the kept copy, best first; overrides keep.",
+        description=(
+            "Preferred sources, best first: a copy whose source, url or site contains an entry "
+            "(case-insensitive) is kept over copies matching later entries or none."
+        ),
     )
     shard_files: int = Field(1000, ge=1, le=1_000_000, description="Files per shard (task).")
     shard_mb: int = Field(64, ge=1, le=65_536, description="Input MiB per shard (task).")
@@ -67,6 +74,19 @@ class CleanNewsParams(BaseModel):
         description="A shard task still running after this many seconds fails (TimeoutError).",
     )
 
+    @model_validator(mode="after")
+    def _policy_matches_priority(self) -> CleanNewsParams:
+        if self.keep == "source_priority" and not self.source_priority:
+            raise ValueError("keep='source_priority' needs a non-empty source_priority list")
+        if self.keep == "earliest" and self.source_priority:
+            raise ValueError("keep='earliest' and source_priority exclude each other: pick one")
+        return self
+
+    @property
+    def policy(self) -> str:
+        """The DedupConfig policy: a priority list always means ``source_priority``."""
+        return "source_priority" if self.source_priority else self.keep
+
     def pipeline_config(self) -> PipelineConfig:
         return PipelineConfig(
             read=ReadOptions(
@@ -81,7 +101,7 @@ class CleanNewsParams(BaseModel):
             dedup=DedupConfig(
                 jaccard_threshold=self.jaccard_threshold,
                 containment_threshold=self.containment_threshold,
-                policy=self.keep,
+                policy=self.policy,  # type: ignore[arg-type]
                 source_priority=tuple(self.source_priority),
             ),
             min_words=self.min_words,

@@ -26,7 +26,10 @@ def counts_rows(result: RunResult) -> list[dict[str, object]]:
             "already_published",
             "removed_lines",
             "skipped_records",
+            "duplicates_of_earlier",
+            "articles_in_stories",
         )
+        if name in result.summary
     ]
     rows += [
         {"group": "removed_by_category", "name": k, "value": v}

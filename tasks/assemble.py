@@ -20,10 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tasks import schema
+from tasks import dedup_run, schema
 from tasks.config import PipelineConfig
 from tasks.counts import Counts
-from tasks.dedup import Decision, Signatures, deduplicate
+from tasks.dedup import Decision, Signatures
+from tasks.dedup_index import origin
 from tasks.pause import pause_point
 from tasks.shard import load_signatures, read_counts, read_table, take_signatures
 from tasks.site_apply import strip_site_boilerplate
@@ -58,9 +59,11 @@ def assemble_run(
     frames = [_ShardFrame.load(d, known) for d in shard_dirs]
     frames = strip_site_boilerplate(frames, config, counts)  # corpus-level, before dedup
 
-    decisions = _decide(frames, config, store.versions)
+    dedup = _decide(frames, config, store)
+    decisions = dedup.decisions
     version, staging = store.begin()
-    written = _write_version(staging, version, frames, decisions)
+    written = _write_version(staging, version, frames, dedup)
+    dedup_run.install(staging, version, dedup)
 
     summary = {
         "inputs": counts.inputs,
@@ -70,6 +73,8 @@ def assemble_run(
         "removed_lines": written["removed_lines"],
         "already_published": sum(f.already_published for f in frames),
         "skipped_records": sum(counts.skipped_records.values()),
+        "duplicates_of_earlier": dedup.stats.get("duplicates_of_earlier", 0),
+        "articles_in_stories": dedup.stats.get("articles_in_stories", 0),
     }
     summary["accounted"] = (
         summary["articles"]
@@ -164,29 +169,47 @@ class _ShardFrame:
 
 
 def _decide(
-    frames: list[_ShardFrame], config: PipelineConfig, spill_dir: Path
-) -> dict[str, Decision]:
+    frames: list[_ShardFrame], config: PipelineConfig, store: OutputStore
+) -> dedup_run.RunDedup:
     parts = [f for f in frames if len(f.candidates)]
     if not parts:
-        return {}
+        return dedup_run.RunDedup(decisions={}, story_ids={})
     doc_ids = [i for f in parts for i in f.candidates.column("doc_id").to_pylist()]
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
+    urls = [u for f in parts for u in f.candidates.column("url").to_pylist()]
+    sites = [s for f in parts for s in f.candidates.column("site").to_pylist()]
+    origins = [origin(*row) for row in zip(sources, urls, sites, strict=True)]
     signatures = Signatures.concat([f.signatures for f in parts])
-    # ".staging-" so that a run killed meanwhile leaves nothing the next run keeps.
-    with spilled_texts((f.texts() for f in parts), spill_dir, ".staging-texts-") as texts:
-        decisions = deduplicate(
-            doc_ids, sources, signatures, config.dedup, texts=texts, published=published
+    # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
+    # that a run killed meanwhile leaves nothing the next run keeps.
+    spill = spilled_texts((f.texts() for f in parts), store.versions, ".staging-texts-")
+    with spill as texts:
+        return dedup_run.run(
+            store,
+            doc_ids,
+            sources,
+            origins,
+            texts,
+            published,
+            signatures,
+            config.dedup,
+            config.stories,
         )
-    return {d.doc_id: d for d in decisions}
 
 
 def _write_version(
-    staging: Path, version: int, frames: list[_ShardFrame], decisions: dict[str, Decision]
+    staging: Path,
+    version: int,
+    frames: list[_ShardFrame],
+    dedup: dedup_run.RunDedup,
 ) -> dict[str, Any]:
     """Append this run's rows as new part files next to the previous version's files."""
     part = f"part-{version:06d}.parquet"
-    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    decisions, story_ids = dedup.decisions, dedup.story_ids
+    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]] = {
+        doc_id: (source, None, None, None) for doc_id, source in dedup.earlier_sources.items()
+    }
     for frame in frames:
         for row in frame.candidates.select(
             ["doc_id", "source", "title", "language", "url"]
@@ -203,7 +226,7 @@ def _write_version(
     }
     try:
         for frame in frames:
-            kept, duplicates = _split(frame.with_texts(), decisions, kept_meta)
+            kept, duplicates = _split(frame.with_texts(), decisions, kept_meta, story_ids)
             for language, table in _by_language(kept):
                 writer = article_writers.get(language)
                 if writer is None:
@@ -236,16 +259,16 @@ def _split(
     candidates: pa.Table,
     decisions: dict[str, Decision],
     kept_meta: dict[str, tuple[str, str | None, str | None, str | None]],
+    story_ids: dict[str, str],
 ) -> tuple[pa.Table, pa.Table]:
     ids = candidates.column("doc_id").to_pylist()
     kept_mask = [decisions[i].kept for i in ids]
     kept = candidates.filter(pa.array(kept_mask, type=pa.bool_()))
+    kept_ids = kept.column("doc_id").to_pylist()
     kept = kept.append_column(
         "cluster_size",
-        pa.array(
-            [decisions[i].cluster_size for i in kept.column("doc_id").to_pylist()], type=pa.int32()
-        ),
-    ).append_column("story_id", pa.nulls(len(kept), type=pa.string()))
+        pa.array([decisions[i].cluster_size for i in kept_ids], type=pa.int32()),
+    ).append_column("story_id", pa.array([story_ids[i] for i in kept_ids], type=pa.string()))
     rows = []
     for doc_id, source, title, language, url in zip(
         ids,

@@ -7,12 +7,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tasks import minhash
 from tasks.boilerplate import RULES_DIR, RuleSet
 from tasks.cleaning import CleanConfig
 from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
 from tasks.language import DEFAULT_SEED, LanguageDetector
 from tasks.site_boilerplate import SiteBoilerplateConfig
+from tasks.stories import StoryConfig
 
 # Bump when code changes what a shard produces, so cached shards are not reused.
 PIPELINE_VERSION = "3"  # 2: encoding detection, normalisation order, teaser fixpoint;
@@ -30,6 +32,7 @@ class PipelineConfig:
     clean: CleanConfig = field(default_factory=CleanConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     site: SiteBoilerplateConfig = field(default_factory=SiteBoilerplateConfig)
+    stories: StoryConfig = field(default_factory=StoryConfig)
     min_words: int = 5
     language_seed: int = DEFAULT_SEED
     rules_paths: tuple[str, ...] | None = None
@@ -56,6 +59,7 @@ class PipelineConfig:
         rules = self.load_rules()
         payload = {
             "version": PIPELINE_VERSION,
+            "signatures": minhash.ALGORITHM,  # cached shards' signatures must stay comparable
             "config": asdict(self),
             "rules": [(r.id, r.pattern, r.max_words) for r in rules.rules],
         }

@@ -9,9 +9,10 @@ rensa runs a Rust thread pool, and a child forked after it started deadlocks in 
 **Exact** duplicates have the same text after casefolding and collapsing whitespace
 (punctuation differences are *not* exact; they show up as near duplicates with similarity 1).
 
-**Near** duplicates: MinHash over 4-word shingles, LSH banding to find candidate pairs, then
-each candidate pair is verified by its real shingle-set Jaccard and containment (or by the
-signature estimate when the texts are not at hand). A pair is a near duplicate if
+**Near** duplicates: MinHash over 4-word shingles, LSH banding to find candidate pairs
+(:mod:`tasks.lsh`), then each candidate pair is verified (:mod:`tasks.dedup_link`) by its real
+shingle-set Jaccard and containment, or by the signature estimate when the texts are not at
+hand. A pair is a near duplicate if
 
 * ``jaccard >= jaccard_threshold`` (0.8): syndicated copies differ by boilerplate lines, the
   headline, a word or two, or a trimmed last paragraph, and stay above 0.8 against the
@@ -33,6 +34,13 @@ a dropped copy can be less similar to the kept one than the thresholds: its repo
 ``similarity`` is always measured against the kept copy). The kept ("canonical") copy is chosen
 by a deterministic policy; decisions come back in input order and do not depend on it.
 
+**Earlier runs** (:class:`Earlier`, read from the dedup index by :mod:`tasks.dedup_index`):
+articles already published join the clustering as fixed canonicals. A cluster holding one
+keeps it (whatever the policy would say about this run's copies; the policy only chooses among
+several earlier articles) and every new member becomes its duplicate. Their texts are not kept,
+so pairs with them are verified by the signature estimate (standard error <= 0.036: a copy at
+true J=0.75 passes the 0.8 threshold with probability ~6%, one at 0.85 fails with ~3%).
+
 Why 4-word shingles, 192 permutations, 64 bands of 3 rows: the lowest Jaccard we ever accept
 is ``min_jaccard_for_containment`` = 0.5, and P(candidate) = 1 - (1 - J**3)**64 is 0.9998
 there (0.83 at J=0.3, 0.40 at J=0.2, 0.06 at J=0.1, 1 - 1e-20 at J=0.8). Four rows (256
@@ -46,15 +54,16 @@ give the estimate a standard error <= 0.036.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
-from tasks import minhash
+from tasks import dedup_link, lsh, minhash, words
 
 Policy = Literal["longest", "earliest", "source_priority"]
 Verify = Literal["exact", "estimate"]
@@ -168,6 +177,19 @@ class Signatures:
         """Everything that must agree for two signature sets to be comparable."""
         return (self.algorithm, self.shingle_size, self.num_perm, self.seed)
 
+    def take(self, rows: np.ndarray) -> Signatures:
+        """The given rows (indices or a boolean mask), same parameters."""
+        return Signatures(
+            matrix=self.matrix[rows],
+            shingle_counts=self.shingle_counts[rows],
+            char_lengths=self.char_lengths[rows],
+            exact_hashes=self.exact_hashes[rows],
+            shingle_size=self.shingle_size,
+            num_perm=self.num_perm,
+            seed=self.seed,
+            algorithm=self.algorithm,
+        )
+
     @classmethod
     def concat(cls, parts: Sequence[Signatures]) -> Signatures:
         """Join per-shard signatures (in order); refuses parts computed differently."""
@@ -195,7 +217,8 @@ class Decision:
 
     Kept: ``cluster_size`` counts the documents it stands for, itself included. Dropped:
     ``duplicate_of`` is the kept copy, ``similarity`` the Jaccard against it (1.0 for exact),
-    ``containment`` likewise, ``method`` ``"exact"`` or ``"near"`` (relative to the kept copy).
+    ``containment`` likewise, ``method`` ``"exact"`` or ``"near"`` (relative to the kept copy);
+    ``earlier`` is true when the kept copy is an article published by an earlier run.
     """
 
     doc_id: str
@@ -205,34 +228,68 @@ class Decision:
     containment: float | None = None
     method: Literal["exact", "near"] | None = None
     cluster_size: int | None = None
+    earlier: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Earlier:
+    """Articles published by earlier runs that share an LSH band with this run's documents.
+
+    They join clustering as fixed canonicals: never dropped or re-decided. A cluster that holds
+    one keeps it (the policy picks among several) and all its new members become duplicates of
+    it. Their texts are not at hand, so pairs with them are verified by the signature estimate.
+    ``new_rows[i]`` and ``earlier_rows[i]`` are one band match (row of this run, row here).
+    """
+
+    doc_ids: Sequence[str]
+    sources: Sequence[str]
+    published: Sequence[str | None]
+    origins: Sequence[str]
+    signatures: Signatures
+    new_rows: np.ndarray
+    earlier_rows: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
 
 
 def compute_signatures(
-    texts: Sequence[str], cfg: DedupConfig | None = None, *, batch_size: int = 4096
+    texts: Sequence[str],
+    cfg: DedupConfig | None = None,
+    *,
+    batch_size: int = 4096,
+    workers: int = 1,
 ) -> Signatures:
     """Signatures for ``texts``, in bulk, ``batch_size`` texts per rensa call (bounds memory).
 
     Deterministic across processes: run it per shard anywhere and :meth:`Signatures.concat`.
+    ``workers > 1`` signs batches in that many fresh processes (forkserver, else spawn: a
+    forked child of a process that already ran rensa's thread pool deadlocks).
     """
     cfg = cfg or DedupConfig()
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if workers > 1 and len(texts) > batch_size:
+        return _compute_in_processes(texts, cfg, batch_size, workers)
     n = len(texts)
     matrix = np.empty((n, cfg.num_perm), dtype=np.uint32)
     counts = np.empty(n, dtype=np.int64)
     exact = np.empty((n, 2), dtype=np.uint64)
+    lengths = np.empty(n, dtype=np.int64)
     for lo in range(0, n, batch_size):
-        folded = [text.casefold() for text in texts[lo : lo + batch_size]]
+        batch = texts[lo : lo + batch_size]
+        folded = [words.fold(text) for text in batch]
         hi = lo + len(folded)
         flat, offsets = minhash.shingle_hashes(folded, cfg.shingle_size, casefolded=True)
         matrix[lo:hi] = minhash.minhash_matrix(flat, offsets, cfg.num_perm, cfg.seed)
         counts[lo:hi] = np.diff(offsets)
         digests = b"".join(minhash.exact_hash(text, casefolded=True) for text in folded)
         exact[lo:hi] = np.frombuffer(digests, dtype="<u8").reshape(-1, 2)
+        lengths[lo:hi] = np.fromiter(map(len, batch), dtype=np.int64, count=hi - lo)
     return Signatures(
         matrix=matrix,
         shingle_counts=counts,
-        char_lengths=np.fromiter((len(t) for t in texts), dtype=np.int64, count=n),
+        char_lengths=lengths,
         exact_hashes=exact,
         shingle_size=cfg.shingle_size,
         num_perm=cfg.num_perm,
@@ -240,53 +297,22 @@ def compute_signatures(
     )
 
 
-class _UnionFind:
-    """Plain union-find over 0..n-1 (a local object, no module state)."""
-
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+def _sign_batch(args: tuple[list[str], DedupConfig, int]) -> Signatures:
+    texts, cfg, batch_size = args
+    return compute_signatures(texts, cfg, batch_size=batch_size)
 
 
-def _band_buckets(
-    matrix: np.ndarray, rows_of: np.ndarray, cfg: DedupConfig
-) -> list[tuple[int, ...]]:
-    """Groups (>= 2, sorted) of the given matrix rows that agree on all rows of some band.
-
-    One band at a time (memory stays O(n)): its ``cfg.rows`` values are hashed to one uint64
-    key and equal keys are found by sorting. A key collision only adds a candidate, which
-    verification then rejects. Identical groups from several bands are reported once.
-    """
-    m = rows_of.size
-    if m < 2:
-        return []
-    buckets: set[tuple[int, ...]] = set()
-    for band in range(cfg.bands):
-        cells = matrix[rows_of, band * cfg.rows : (band + 1) * cfg.rows].astype(np.uint64)
-        keys = cells[:, 0]
-        for r in range(1, cfg.rows):
-            keys = minhash.mix64(keys * np.uint64(0x9E3779B97F4A7C15) + cells[:, r])
-        keys = minhash.mix64(keys)
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        starts = np.concatenate(([0], boundaries))
-        ends = np.concatenate((boundaries, [m]))
-        shared = ends - starts > 1
-        for lo, hi in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
-            buckets.add(tuple(sorted(rows_of[order[lo:hi]].tolist())))
-    return sorted(buckets)
+def _compute_in_processes(
+    texts: Sequence[str], cfg: DedupConfig, batch_size: int, workers: int
+) -> Signatures:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    jobs = (
+        (list(texts[lo : lo + batch_size]), cfg, batch_size)
+        for lo in range(0, len(texts), batch_size)
+    )
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return Signatures.concat(list(pool.map(_sign_batch, jobs)))
 
 
 def _parse_published(value: str | None) -> float | None:
@@ -313,8 +339,9 @@ def _canonical_key(
     cfg: DedupConfig,
     doc_ids: Sequence[str],
     sources: Sequence[str],
-    char_lengths: np.ndarray,
+    char_lengths: Sequence[int],
     published: Sequence[str | None] | None,
+    origins: Sequence[str],
 ) -> Callable[[int], tuple]:
     """Sort key whose minimum is the kept copy; total because doc_ids are unique."""
 
@@ -333,8 +360,8 @@ def _canonical_key(
         prio = [p.casefold() for p in cfg.source_priority]
 
         def rank(i: int) -> tuple:
-            src = sources[i].casefold()
-            first = next((r for r, p in enumerate(prio) if p in src), len(prio))
+            origin = origins[i].casefold()
+            first = next((r for r, p in enumerate(prio) if p in origin), len(prio))
             return (first, *tail(i))
 
         return rank
@@ -350,22 +377,31 @@ def deduplicate(
     texts: Sequence[str] | None = None,
     published: Sequence[str | None] | None = None,
     verify: Verify | None = None,
+    origins: Sequence[str] | None = None,
+    earlier: Earlier | None = None,
+    workers: int = 1,
 ) -> list[Decision]:
     """Cluster all documents and decide which copy of each cluster to keep.
 
     ``verify`` defaults to ``"exact"`` when ``texts`` are given (real shingle-set Jaccard and
     containment, computed for candidate pairs only) and to ``"estimate"`` otherwise (from the
-    signatures). Returns one :class:`Decision` per input, **in input order**; the decision for
-    a given ``doc_id`` does not depend on that order.
+    signatures). ``origins`` is what ``source_priority`` entries are matched against (default:
+    ``sources``; the pipeline passes source, url and site). ``earlier``: published articles
+    this run's documents may copy (see :class:`Earlier`). ``workers > 1`` verifies batches of
+    candidate pairs in that many processes when there are several batches (same result).
+    Returns one :class:`Decision` per input, **in input order**; the decision for a given
+    ``doc_id`` does not depend on that order.
     """
     cfg = cfg or DedupConfig()
     n = len(doc_ids)
     verify = verify or ("exact" if texts is not None else "estimate")
-    _check_inputs(doc_ids, sources, signatures, cfg, texts, published, verify)
+    origins = origins if origins is not None else sources
+    _check_inputs(doc_ids, sources, signatures, cfg, texts, published, verify, origins, earlier)
     if n == 0:
         return []
 
-    uf = _UnionFind(n)
+    m = len(earlier) if earlier is not None else 0
+    uf = dedup_link.UnionFind(n + m)
     # Exact groups: one representative each (smallest doc_id) goes through LSH; all members
     # share its shingles, so the choice cannot change the outcome.
     _, group_of = np.unique(signatures.exact_hashes, axis=0, return_inverse=True)
@@ -377,41 +413,141 @@ def deduplicate(
             uf.union(rep_of_group[g], i)
         else:
             rep_of_group[g] = i
-    rep = [rep_of_group[int(g)] for g in group_of]
+    rep = np.array([rep_of_group[int(g)] for g in group_of], dtype=np.int64)
 
     active = np.array(
         sorted(i for i in rep_of_group.values() if signatures.shingle_counts[i] > 0),
         dtype=np.int64,
     )
-    buckets = _band_buckets(signatures.matrix, active, cfg)
-    exact_sets = _ShingleSets(texts, cfg.shingle_size, signatures) if verify == "exact" else None
-    _link_buckets(buckets, uf, signatures, cfg, exact_sets)
+    a, b, big = lsh.candidate_pairs(signatures.matrix, active, cfg.bands)
+    verifier = None
+    if verify == "exact" and texts is not None:
+        key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
+        rank = np.empty(n, dtype=np.int64)
+        rank[sorted(range(n), key=key)] = np.arange(n)
+        group_best = np.full(int(group_of.max()) + 1, n, dtype=np.int64)
+        np.minimum.at(group_best, group_of, rank)
+        verifier = dedup_link.ExactVerifier(
+            texts, cfg.shingle_size, signatures.shingle_counts, workers, group_best[group_of]
+        )
+    dedup_link.link_candidates(a, b, big, uf, signatures, cfg, verifier)
+    if earlier is not None:
+        dedup_link.link_earlier(
+            rep[earlier.new_rows], earlier.earlier_rows, signatures, earlier.signatures, cfg, uf, n
+        )
+    return _decide(
+        doc_ids,
+        sources,
+        published,
+        origins,
+        signatures,
+        cfg,
+        earlier,
+        uf,
+        group_of,
+        rep,
+        verifier,
+    )
 
+
+def _decide(
+    doc_ids: Sequence[str],
+    sources: Sequence[str],
+    published: Sequence[str | None] | None,
+    origins: Sequence[str],
+    signatures: Signatures,
+    cfg: DedupConfig,
+    earlier: Earlier | None,
+    uf: dedup_link.UnionFind,
+    group_of: np.ndarray,
+    rep: np.ndarray,
+    verifier: dedup_link.ExactVerifier | None,
+) -> list[Decision]:
+    """Pick the kept copy of every cluster and describe each dropped copy against it."""
+    n = len(doc_ids)
     members: dict[int, list[int]] = {}
     for i in range(n):
         members.setdefault(uf.find(i), []).append(i)
-    key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published)
+    fixed: dict[int, list[int]] = {}
+    if earlier is not None:
+        for j in range(len(earlier)):
+            root = uf.find(n + j)
+            if root in members:
+                fixed.setdefault(root, []).append(n + j)
+        key = _canonical_key(
+            cfg,
+            [*doc_ids, *earlier.doc_ids],
+            [*sources, *earlier.sources],
+            [*signatures.char_lengths.tolist(), *earlier.signatures.char_lengths.tolist()],
+            [*(published or [None] * n), *earlier.published],
+            [*origins, *earlier.origins],
+        )
+    else:
+        key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
+
     decisions: list[Decision | None] = [None] * n
-    for cluster in members.values():
-        keep = min(cluster, key=key)
-        decisions[keep] = Decision(doc_ids[keep], kept=True, cluster_size=len(cluster))
+    near_pairs: list[tuple[int, int]] = []  # (dropped doc, its kept copy), both of this run
+    earlier_drops: list[tuple[int, int]] = []  # (dropped doc, earlier row)
+    for root, cluster in members.items():
+        keep = min(fixed.get(root) or cluster, key=key)
+        if keep < n:
+            decisions[keep] = Decision(doc_ids[keep], kept=True, cluster_size=len(cluster))
         for i in cluster:
             if i == keep:
                 continue
-            if group_of[i] == group_of[keep]:
-                sim, cont, method = 1.0, 1.0, "exact"
+            if keep >= n:
+                earlier_drops.append((i, keep - n))
+            elif group_of[i] == group_of[keep]:
+                decisions[i] = _dropped(doc_ids[i], doc_ids[keep], 1.0, 1.0, "exact")
             else:
-                sim, cont = _measure(signatures, exact_sets, rep[i], rep[keep])
-                method = "near"
-            decisions[i] = Decision(
-                doc_ids[i],
-                kept=False,
-                duplicate_of=doc_ids[keep],
-                similarity=sim,
-                containment=cont,
-                method=method,
-            )
+                near_pairs.append((i, keep))
+    measured = dedup_link.measure_pairs(
+        signatures,
+        verifier,
+        [int(rep[i]) for i, _ in near_pairs],
+        [int(rep[k]) for _, k in near_pairs],
+    )
+    for (i, keep), (sim, cont) in zip(near_pairs, measured, strict=True):
+        decisions[i] = _dropped(doc_ids[i], doc_ids[keep], sim, cont, "near")
+    if earlier is not None and earlier_drops:
+        for (i, row), (sim, cont, method) in zip(
+            earlier_drops, _against_earlier(signatures, earlier, earlier_drops), strict=True
+        ):
+            decisions[i] = _dropped(doc_ids[i], earlier.doc_ids[row], sim, cont, method, True)
     return [d for d in decisions if d is not None]
+
+
+def _dropped(
+    doc_id: str, kept: str, sim: float, cont: float, method: str, earlier: bool = False
+) -> Decision:
+    return Decision(
+        doc_id,
+        kept=False,
+        duplicate_of=kept,
+        similarity=float(sim),
+        containment=float(cont),
+        method=method,  # type: ignore[arg-type]
+        earlier=earlier,
+    )
+
+
+def _against_earlier(
+    signatures: Signatures, earlier: Earlier, drops: list[tuple[int, int]]
+) -> list[tuple[float, float, str]]:
+    """Similarity of each dropped document to the earlier article it now points at."""
+    new = np.array([i for i, _ in drops], dtype=np.int64)
+    old = np.array([j for _, j in drops], dtype=np.int64)
+    exact = np.all(signatures.exact_hashes[new] == earlier.signatures.exact_hashes[old], axis=1)
+    jaccard = dedup_link.estimate(signatures.matrix[new], earlier.signatures.matrix[old])
+    containment = minhash.containment_from_jaccard(
+        jaccard,
+        np.maximum(signatures.shingle_counts[new], 1),
+        np.maximum(earlier.signatures.shingle_counts[old], 1),
+    )
+    return [
+        (1.0, 1.0, "exact") if e else (j, c, "near")
+        for e, j, c in zip(exact.tolist(), jaccard.tolist(), containment.tolist(), strict=True)
+    ]
 
 
 def deduplicate_texts(
@@ -436,9 +572,11 @@ def _check_inputs(
     texts: Sequence[str] | None,
     published: Sequence[str | None] | None,
     verify: str,
+    origins: Sequence[str],
+    earlier: Earlier | None,
 ) -> None:
     n = len(doc_ids)
-    lengths = {"sources": len(sources), "signatures": len(signatures)}
+    lengths = {"sources": len(sources), "signatures": len(signatures), "origins": len(origins)}
     if texts is not None:
         lengths["texts"] = len(texts)
     if published is not None:
@@ -455,116 +593,18 @@ def _check_inputs(
         raise ValueError(f"verify must be 'exact' or 'estimate', got {verify!r}")
     if verify == "exact" and texts is None:
         raise ValueError("verify='exact' needs texts")
-
-
-class _ShingleSets:
-    """Exact shingle sets, computed on demand in batches and kept for this run only."""
-
-    def __init__(self, texts: Sequence[str] | None, k: int, signatures: Signatures) -> None:
-        assert texts is not None
-        self.texts, self.k, self.counts = texts, k, signatures.shingle_counts
-        self.sets: dict[int, np.ndarray] = {}
-
-    def load(self, docs: Iterable[int]) -> None:
-        missing = sorted(set(docs) - self.sets.keys())
-        if not missing:
-            return
-        computed = minhash.shingle_sets([self.texts[i] for i in missing], self.k)
-        for i, shingles in zip(missing, computed, strict=True):
-            if shingles.size != self.counts[i]:
-                raise ValueError(f"texts[{i}] does not match its signature (different shingles)")
-            self.sets[i] = shingles
-
-    def measure(self, a: int, b: int) -> tuple[float, float]:
-        self.load((a, b))
-        return minhash.jaccard_containment(self.sets[a], self.sets[b])
-
-
-def _measure(
-    signatures: Signatures, exact_sets: _ShingleSets | None, a: int, b: int
-) -> tuple[float, float]:
-    """(jaccard, containment) of two documents: exact if texts are at hand, else estimated."""
-    if exact_sets is not None:
-        return exact_sets.measure(a, b)
-    counts = signatures.shingle_counts
-    return minhash.estimate_jaccard_containment(
-        signatures.matrix[a], signatures.matrix[b], int(counts[a]), int(counts[b])
-    )
-
-
-def _is_near(cfg: DedupConfig, jaccard: Any, containment: Any) -> Any:
-    """The decision rule (see the module docstring for why); scalars or numpy arrays."""
-    return (jaccard >= cfg.jaccard_threshold) | (
-        (containment >= cfg.containment_threshold) & (jaccard >= cfg.min_jaccard_for_containment)
-    )
-
-
-def _estimated_pairs(
-    matrix: np.ndarray, members: np.ndarray, min_jaccard: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs ``a < b`` of a bucket whose signature Jaccard estimate is ``>= min_jaccard``.
-
-    Vectorised over the bucket, in row blocks of bounded size, so a large bucket of unrelated
-    documents costs numpy time rather than one Python verification per pair.
-    """
-    sub = matrix[members]
-    m, num_perm = sub.shape
-    step = max(1, (1 << 22) // (m * num_perm))
-    found_a, found_b, found_j = [], [], []
-    for lo in range(0, m - 1, step):
-        block = sub[lo : lo + step]
-        est = np.count_nonzero(block[:, None, :] == sub[None, :, :], axis=2) / num_perm
-        rows, cols = np.nonzero(est >= min_jaccard)
-        upper = cols > rows + lo
-        rows, cols = rows[upper], cols[upper]
-        found_a.append(members[rows + lo])
-        found_b.append(members[cols])
-        found_j.append(est[rows, cols])
-    return np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_j)
-
-
-def _link_buckets(
-    buckets: Sequence[tuple[int, ...]],
-    uf: _UnionFind,
-    signatures: Signatures,
-    cfg: DedupConfig,
-    exact_sets: _ShingleSets | None,
-) -> None:
-    """Union every near-duplicate pair of every LSH bucket.
-
-    Estimate mode applies the rule to the signature estimates, vectorised. Exact mode first
-    drops pairs whose estimate is more than five standard errors (2.5 / sqrt(num_perm)) below
-    the lowest Jaccard the rule accepts (a true pair is lost with probability < 1e-6), then
-    verifies the rest exactly, most similar first, skipping pairs already connected (they
-    cannot change the components) and never verifying a rejected pair twice: a big cluster
-    costs about one verification per member, not one per pair. Either way the components are
-    those of the graph of accepted candidate pairs, whatever the processing order.
-    """
-    floor = min(cfg.jaccard_threshold, cfg.min_jaccard_for_containment)
-    counts = signatures.shingle_counts
-    rejected: set[tuple[int, int]] = set()
-    for bucket in buckets:
-        if len({uf.find(i) for i in bucket}) < 2:
-            continue
-        members = np.asarray(bucket, dtype=np.int64)
-        if exact_sets is None:
-            a, b, jaccard = _estimated_pairs(signatures.matrix, members, floor)
-            size_a, size_b = counts[a], counts[b]
-            containment = minhash.containment_from_jaccard(jaccard, size_a, size_b)
-            near = _is_near(cfg, jaccard, containment)
-            for x, y in zip(a[near].tolist(), b[near].tolist(), strict=True):
-                uf.union(x, y)
-            continue
-        margin = 2.5 / math.sqrt(cfg.num_perm)
-        a, b, estimate = _estimated_pairs(signatures.matrix, members, floor - margin)
-        if a.size == 0:
-            continue
-        exact_sets.load(np.concatenate((a, b)).tolist())
-        order = np.argsort(-estimate, kind="stable")
-        for x, y in zip(a[order].tolist(), b[order].tolist(), strict=True):
-            if (x, y) in rejected or uf.find(x) == uf.find(y):
-                continue
-            if _is_near(cfg, *exact_sets.measure(x, y)):
-                uf.union(x, y)
-            else:
-                rejected.add((x, y))
+    if earlier is not None:
+        if earlier.signatures.params != expected:
+            raise ValueError(f"earlier signatures were computed with {earlier.signatures.params}")
+        m = len(earlier)
+        for name in ("sources", "published", "origins"):
+            if len(getattr(earlier, name)) != m or len(earlier.signatures) != m:
+                raise ValueError(f"earlier.{name} does not have one entry per earlier article")
+        if earlier.new_rows.shape != earlier.earlier_rows.shape:
+            raise ValueError("earlier.new_rows and earlier.earlier_rows differ in length")
+        if earlier.new_rows.size and (
+            earlier.new_rows.max() >= n or earlier.earlier_rows.max() >= m
+        ):
+            raise ValueError("earlier band matches point outside the documents")
+        if set(earlier.doc_ids) & set(doc_ids):
+            raise ValueError("a document cannot be both new and earlier")

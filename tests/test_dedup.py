@@ -17,6 +17,7 @@ from tasks import minhash
 from tasks.dedup import (
     Decision,
     DedupConfig,
+    Earlier,
     Signatures,
     compute_signatures,
     deduplicate,
@@ -469,3 +470,121 @@ def test_a_big_cluster_costs_about_one_verification_per_member(
     assert kept.cluster_size == 60
     # 59 unions plus 59 similarities against the kept copy; all 1770 pairs are candidates.
     assert calls <= 2 * 59
+
+
+# --- earlier runs' articles and parallel signatures ----------------------------------------------
+
+
+def _earlier(names: list[str], new_sigs: Signatures, cfg: DedupConfig) -> Earlier:
+    """Earlier articles as the dedup index hands them over: signatures, and band matches."""
+    from tasks import lsh
+
+    sigs = compute_signatures([text(n) for n in names], cfg)
+    new_keys = lsh.all_band_keys(new_sigs.matrix, cfg.bands)
+    old_keys = lsh.all_band_keys(sigs.matrix, cfg.bands)
+    pairs = {
+        (int(i), int(j))
+        for band in range(cfg.bands)
+        for i, j in zip(*lsh.matches(new_keys[:, band], old_keys[:, band]), strict=True)
+    }
+    new_rows, earlier_rows = (np.array(c, dtype=np.int64) for c in zip(*sorted(pairs), strict=True))
+    return Earlier(
+        doc_ids=[f"old-{n}" for n in names],
+        sources=[SOURCES[n] for n in names],
+        published=[PUBLISHED[n] for n in names],
+        origins=[SOURCES[n] for n in names],
+        signatures=sigs,
+        new_rows=new_rows,
+        earlier_rows=earlier_rows,
+    )
+
+
+def test_earlier_articles_are_fixed_canonicals_whatever_the_policy() -> None:
+    cfg = DedupConfig()
+    names = ["wire_copy_courier", "wire_copy_intl", "update_v2", "quote_story_markets"]
+    texts = [text(n) for n in names]
+    sigs = compute_signatures(texts, cfg)
+    earlier = _earlier(["wire_original", "update_v1"], sigs, cfg)
+    out = deduplicate(names, [SOURCES[n] for n in names], sigs, cfg, texts=texts, earlier=earlier)
+    by_id = {d.doc_id: d for d in out}
+    # The courier copy is longer than the original, but the original is already published.
+    for name in ("wire_copy_courier", "wire_copy_intl"):
+        d = by_id[name]
+        assert not d.kept and d.earlier and d.duplicate_of == "old-wire_original"
+        assert d.method == "near" and d.similarity is not None and d.similarity >= 0.75
+    # update_v2 contains update_v1 (containment by estimate) and points at it.
+    assert by_id["update_v2"].duplicate_of == "old-update_v1" and by_id["update_v2"].earlier
+    assert by_id["quote_story_markets"].kept and not by_id["quote_story_markets"].earlier
+
+
+def test_an_exact_copy_of_an_earlier_article_is_exact() -> None:
+    cfg = DedupConfig()
+    texts = [text("wire_original").upper(), text("update_v1")]
+    sigs = compute_signatures(texts, cfg)
+    earlier = _earlier(["wire_original"], sigs, cfg)
+    out = deduplicate(["a", "b"], ["x", "y"], sigs, cfg, texts=texts, earlier=earlier)
+    assert out[0] == Decision(
+        "a", False, "old-wire_original", 1.0, 1.0, method="exact", earlier=True
+    )
+    assert out[1].kept
+
+
+def test_earlier_inputs_are_validated() -> None:
+    cfg = DedupConfig()
+    texts = [text("wire_copy_intl")]
+    sigs = compute_signatures(texts, cfg)
+    earlier = _earlier(["wire_original"], sigs, cfg)
+    with pytest.raises(ValueError, match="both new and earlier"):
+        deduplicate(["old-wire_original"], ["s"], sigs, cfg, texts=texts, earlier=earlier)
+    bad = dataclasses.replace(earlier, earlier_rows=earlier.earlier_rows + 5)
+    with pytest.raises(ValueError, match="outside"):
+        deduplicate(["a"], ["s"], sigs, cfg, texts=texts, earlier=bad)
+
+
+def test_signatures_from_worker_processes_are_identical() -> None:
+    texts = [text(n) for n in SOURCES] * 3 + ["", "Markets closed."]
+    serial = compute_signatures(texts, batch_size=4)
+    parallel = compute_signatures(texts, batch_size=4, workers=2)
+    for field in ("matrix", "shingle_counts", "char_lengths", "exact_hashes"):
+        assert np.array_equal(getattr(serial, field), getattr(parallel, field)), field
+
+
+def test_big_lsh_groups_cluster_like_small_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks import lsh
+
+    words = text("wire_original").split(" ")
+    copies = []
+    for i in range(30):
+        edited = list(words)
+        edited[3 + 5 * i] = f"edit{i}"
+        copies.append(" ".join(edited))
+    copies += [text("update_v1"), text("update_v2"), text("quote_story_workers")]
+    ids = [f"d{i:02d}" for i in range(len(copies))]
+    reference = deduplicate_texts(ids, ["s"] * len(ids), copies)
+    real = lsh.candidate_pairs
+    monkeypatch.setattr(lsh, "candidate_pairs", lambda m, r, b: real(m, r, b, big_group=4))
+    assert deduplicate_texts(ids, ["s"] * len(ids), copies) == reference
+    assert sum(d.kept for d in reference) == 3
+
+
+def test_verification_in_worker_processes_gives_the_same_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tasks import dedup_link
+
+    rows = [(n, SOURCES[n], text(n), PUBLISHED[n]) for n in SOURCES]
+    rows += [(f"{n}-again", "copy.example", text(n) + "\n\nAgain.", None) for n in SOURCES]
+    ids, sources, texts, published = (list(c) for c in zip(*rows, strict=True))
+    sigs = compute_signatures(texts)
+    monkeypatch.setattr(dedup_link, "_BATCH_DOCS", 3)  # several batches: the pool is used
+    assert len(dedup_link.batches(*lsh_pairs(sigs))) > 1
+    serial = deduplicate(ids, sources, sigs, texts=texts, published=published)
+    parallel = deduplicate(ids, sources, sigs, texts=texts, published=published, workers=2)
+    assert parallel == serial
+
+
+def lsh_pairs(sigs: Signatures) -> tuple[np.ndarray, np.ndarray]:
+    from tasks import lsh
+
+    a, b, _ = lsh.candidate_pairs(sigs.matrix, np.arange(len(sigs)), DedupConfig().bands)
+    return a, b

@@ -24,6 +24,7 @@ def test_importing_the_pipeline_loads_no_prefect():
         "import sys, tasks.pipeline, tasks.shard, tasks.assemble; "
         "print(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout.strip()
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert output == "False"

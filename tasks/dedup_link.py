@@ -1,0 +1,346 @@
+"""Verification of candidate pairs and the union-find that turns accepted pairs into clusters.
+
+Candidates come from LSH (:mod:`tasks.lsh`). Every candidate is first screened by its
+signature estimate (vectorised over all pairs); then either the estimate decides
+(``verify="estimate"``) or the real shingle-set Jaccard and containment do, computed from the
+texts in batches. Exact verification goes through the pairs batch by batch (whole connected
+components of the candidate graph, so each text is tokenised once), most similar first, and
+skips a pair whose two documents are already connected: it cannot change the components, so a
+big cluster costs about one verification per member rather than one per pair. The components
+are those of the graph of accepted candidate pairs, whatever the processing order.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tasks import lsh, minhash
+
+if TYPE_CHECKING:
+    from tasks.dedup import DedupConfig, Signatures
+
+_BATCH_DOCS = 8192  # documents whose shingle sets are computed and held together
+_ESTIMATE_CHUNK = 1 << 16  # pairs compared per numpy block
+
+
+class UnionFind:
+    """Plain union-find over 0..n-1 (a local object, no module state); roots are minima."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _verify_batch(
+    job: tuple,
+) -> tuple[list[int], list[int], list[tuple[float, float]], int, int]:
+    """Verify one batch's candidate pairs (local document numbers, most similar first), then
+    measure every member of each resulting cluster against the cluster's best-ranked document
+    (the copy the policy will keep, unless an earlier run's article takes over).
+
+    A batch holds whole components of the candidate graph, so a local union-find skips
+    exactly the pairs the global one would: batches can run in any process, in any order.
+    Returns the measured pairs (``a``, ``b``, measures) of which the first ``accepted`` are
+    the accepted candidate pairs, ``accepted``, and how many candidate pairs were verified.
+    """
+    texts, counts, ranks, pair_a, pair_b, k, cfg = job
+    sets = _sets(texts, counts, k)
+    uf = UnionFind(len(texts))
+    out_a, out_b, measures, verified = [], [], [], 0
+    for x, y in zip(pair_a, pair_b, strict=True):
+        if uf.find(x) == uf.find(y):
+            continue
+        verified += 1
+        measured = minhash.jaccard_containment(sets[x], sets[y])
+        if is_near(cfg, *measured):
+            uf.union(x, y)
+            out_a.append(x)
+            out_b.append(y)
+            measures.append(measured)
+    accepted = len(out_a)
+    done = set(zip(out_a, out_b, strict=True))
+    roots = [uf.find(i) for i in range(len(texts))]
+    best: dict[int, int] = {}
+    for i, root in enumerate(roots):
+        if root not in best or ranks[i] < ranks[best[root]]:
+            best[root] = i
+    for i, root in enumerate(roots):
+        keep = best[root]
+        if keep != i and (min(i, keep), max(i, keep)) not in done:
+            out_a.append(i)
+            out_b.append(keep)
+            measures.append(minhash.jaccard_containment(sets[i], sets[keep]))
+    return out_a, out_b, measures, accepted, verified
+
+
+def _measure_batch(job: tuple) -> list[tuple[float, float]]:
+    texts, counts, pair_a, pair_b, k = job
+    sets = _sets(texts, counts, k)
+    return [
+        minhash.jaccard_containment(sets[x], sets[y]) for x, y in zip(pair_a, pair_b, strict=True)
+    ]
+
+
+def _sets(texts: list[str], counts: list[int], k: int) -> list[np.ndarray]:
+    computed = minhash.shingle_sets(texts, k)
+    for i, (shingles, count) in enumerate(zip(computed, counts, strict=True)):
+        if shingles.size != count:
+            raise ValueError(f"a text does not match its signature (batch row {i})")
+    return computed
+
+
+class ExactVerifier:
+    """Exact shingle-set verification from the texts, batch by batch, in worker processes
+    when there is enough work (forkserver or spawn: see :mod:`tasks.dedup`)."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        k: int,
+        counts: np.ndarray,
+        workers: int = 1,
+        ranks: np.ndarray | None = None,
+    ) -> None:
+        self.texts, self.k, self.counts, self.workers = texts, k, counts, workers
+        # Policy rank of each document (lowest is kept), so verification also measures every
+        # dropped copy against its kept copy while the batch's shingle sets are at hand.
+        self.ranks = ranks if ranks is not None else np.arange(len(counts))
+        self.measured: dict[tuple[int, int], tuple[float, float]] = {}
+
+    def _jobs(self, a: np.ndarray, b: np.ndarray) -> Iterator[tuple[np.ndarray, tuple]]:
+        for group in batches(a, b):
+            ga, gb = a[group], b[group]
+            docs = lsh.sorted_unique(np.concatenate((ga, gb)))
+            local_a, local_b = np.searchsorted(docs, ga), np.searchsorted(docs, gb)
+            texts = [self.texts[i] for i in docs.tolist()]
+            yield docs, (texts, self.counts[docs].tolist(), local_a.tolist(), local_b.tolist())
+
+    def _verify_jobs(self, a: np.ndarray, b: np.ndarray) -> Iterator[tuple[np.ndarray, tuple]]:
+        for docs, (texts, counts, local_a, local_b) in self._jobs(a, b):
+            yield docs, (texts, counts, self.ranks[docs].tolist(), local_a, local_b)
+
+    def _map(self, fn: Callable, jobs: list[tuple]) -> list:
+        if self.workers > 1 and len(jobs) > 1:
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            with ProcessPoolExecutor(
+                min(self.workers, len(jobs)), mp_context=multiprocessing.get_context(method)
+            ) as pool:
+                return list(pool.map(fn, jobs))
+        return [fn(job) for job in jobs]
+
+    def verify(
+        self, a: np.ndarray, b: np.ndarray, jaccard: np.ndarray, cfg: DedupConfig, uf: UnionFind
+    ) -> int:
+        """Union the accepted pairs; returns how many candidate pairs were measured."""
+        order = np.lexsort((b, a, -jaccard))
+        a, b = a[order], b[order]
+        prepared = list(self._verify_jobs(a, b))
+        jobs = [(*job, self.k, cfg) for _, job in prepared]
+        verified = 0
+        for (docs, _), (out_a, out_b, measures, accepted, count) in zip(
+            prepared, self._map(_verify_batch, jobs), strict=True
+        ):
+            verified += count
+            pairs = zip(docs[out_a].tolist(), docs[out_b].tolist(), measures, strict=True)
+            for i, (x, y, measured) in enumerate(pairs):
+                if i < accepted:
+                    uf.union(x, y)
+                self.measured[(min(x, y), max(x, y))] = measured
+        return verified
+
+    def measure(self, a: Sequence[int], b: Sequence[int]) -> list[tuple[float, float]]:
+        """(jaccard, containment) of each pair, reusing what verification measured."""
+        pairs = [(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)]
+        out: list[tuple[float, float] | None] = [self.measured.get(pair) for pair in pairs]
+        todo = np.array([i for i, found in enumerate(out) if found is None], dtype=np.int64)
+        if not todo.size:
+            return out  # type: ignore[return-value]
+        ta = np.array([pairs[i][0] for i in todo], dtype=np.int64)
+        tb = np.array([pairs[i][1] for i in todo], dtype=np.int64)
+        groups = batches(ta, tb)
+        prepared = list(self._jobs(ta, tb))
+        jobs = [(*job, self.k) for _, job in prepared]
+        for group, measures in zip(groups, self._map(_measure_batch, jobs), strict=True):
+            for i, measured in zip(todo[group].tolist(), measures, strict=True):
+                out[i] = measured
+        return out  # type: ignore[return-value]
+
+
+def batches(a: np.ndarray, b: np.ndarray, limit: int | None = None) -> list[np.ndarray]:
+    """Pair indices grouped by connected component of the pair graph, components packed into
+    batches of about ``limit`` documents: each document's shingle set is computed once, and a
+    batch's sets are all that is held (a component larger than ``limit`` is one batch)."""
+    if not a.size:
+        return []
+    limit = limit or _BATCH_DOCS
+    nodes, inverse = np.unique(np.concatenate((a, b)), return_inverse=True)
+    ia, ib = inverse[: a.size], inverse[a.size :]
+    uf = UnionFind(nodes.size)
+    for x, y in zip(ia.tolist(), ib.tolist(), strict=True):
+        uf.union(x, y)
+    root = np.array([uf.find(i) for i in range(nodes.size)], dtype=np.int64)
+    docs_of = np.bincount(root, minlength=nodes.size)
+    component = root[ia]
+    order = np.argsort(component, kind="stable")
+    starts = np.flatnonzero(np.diff(component[order], prepend=-1))
+    out, lo, docs = [], 0, 0
+    for start, comp in zip(starts.tolist(), component[order][starts].tolist(), strict=True):
+        if docs and docs + docs_of[comp] > limit:
+            out.append(order[lo:start])
+            lo, docs = start, 0
+        docs += int(docs_of[comp])
+    out.append(order[lo:])
+    return out
+
+
+def is_near(cfg: DedupConfig, jaccard: Any, containment: Any) -> Any:
+    """The decision rule (see :mod:`tasks.dedup` for why); scalars or numpy arrays."""
+    return (jaccard >= cfg.jaccard_threshold) | (
+        (containment >= cfg.containment_threshold) & (jaccard >= cfg.min_jaccard_for_containment)
+    )
+
+
+def estimate(rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
+    """Jaccard estimates of row pairs of two signature matrices (same shape), in blocks."""
+    out = np.empty(rows_a.shape[0], dtype=np.float64)
+    width = rows_a.shape[1] if rows_a.ndim == 2 else 1
+    for lo in range(0, rows_a.shape[0], _ESTIMATE_CHUNK):
+        hi = lo + _ESTIMATE_CHUNK
+        out[lo:hi] = np.count_nonzero(rows_a[lo:hi] == rows_b[lo:hi], axis=1) / width
+    return out
+
+
+def estimate_pairs(matrix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Jaccard estimates of pairs of rows of one matrix, without copying more than a block."""
+    out = np.empty(a.size, dtype=np.float64)
+    for lo in range(0, a.size, _ESTIMATE_CHUNK):
+        hi = lo + _ESTIMATE_CHUNK
+        out[lo:hi] = estimate(matrix[a[lo:hi]], matrix[b[lo:hi]])
+    return out
+
+
+def _group_pairs(
+    matrix: np.ndarray, members: np.ndarray, min_jaccard: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``a < b`` of a big LSH group whose estimate is ``>= min_jaccard``, block-wise."""
+    sub = matrix[members]
+    m, num_perm = sub.shape
+    step = max(1, (1 << 22) // (m * num_perm))
+    found_a, found_b = [], []
+    for lo in range(0, m - 1, step):
+        block = sub[lo : lo + step]
+        est = np.count_nonzero(block[:, None, :] == sub[None, :, :], axis=2) / num_perm
+        rows, cols = np.nonzero(est >= min_jaccard)
+        upper = cols > rows + lo
+        found_a.append(members[rows[upper] + lo])
+        found_b.append(members[cols[upper]])
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+def link_candidates(
+    a: np.ndarray,
+    b: np.ndarray,
+    big_groups: Sequence[tuple[int, ...]],
+    uf: UnionFind,
+    signatures: Signatures,
+    cfg: DedupConfig,
+    verifier: ExactVerifier | None,
+) -> int:
+    """Union every accepted candidate pair; returns how many pairs were verified exactly.
+
+    Exact mode screens out pairs whose estimate is more than five standard errors
+    (2.5 / sqrt(num_perm)) below the lowest Jaccard the rule accepts: a true pair is lost with
+    probability < 1e-6.
+    """
+    floor = min(cfg.jaccard_threshold, cfg.min_jaccard_for_containment)
+    if verifier is not None:
+        floor -= 2.5 / math.sqrt(cfg.num_perm)
+    matrix, counts = signatures.matrix, signatures.shingle_counts
+    extra_a, extra_b = [a], [b]
+    for group in big_groups:
+        members = np.asarray(group, dtype=np.int64)
+        ga, gb = _group_pairs(matrix, members, floor)
+        extra_a.append(ga)
+        extra_b.append(gb)
+    if len(extra_a) > 1:
+        keys = lsh.sorted_unique(
+            np.concatenate(extra_a).astype(np.uint64) * np.uint64(len(counts))
+            + np.concatenate(extra_b).astype(np.uint64)
+        )
+        a = (keys // np.uint64(len(counts))).astype(np.int64)
+        b = (keys % np.uint64(len(counts))).astype(np.int64)
+    jaccard = estimate_pairs(matrix, a, b)
+    screened = jaccard >= floor
+    a, b, jaccard = a[screened], b[screened], jaccard[screened]
+    if verifier is None:
+        containment = minhash.containment_from_jaccard(jaccard, counts[a], counts[b])
+        near = is_near(cfg, jaccard, containment)
+        for x, y in zip(a[near].tolist(), b[near].tolist(), strict=True):
+            uf.union(x, y)
+        return 0
+    return verifier.verify(a, b, jaccard, cfg, uf)
+
+
+def measure_pairs(
+    signatures: Signatures, verifier: ExactVerifier | None, a: Sequence[int], b: Sequence[int]
+) -> list[tuple[float, float]]:
+    """(jaccard, containment) of each pair: exact when texts are at hand, else estimated."""
+    if verifier is not None:
+        return verifier.measure(a, b)
+    counts = signatures.shingle_counts
+    ia, ib = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    jaccard = estimate_pairs(signatures.matrix, ia, ib)
+    containment = minhash.containment_from_jaccard(jaccard, counts[ia], counts[ib])
+    return list(zip(jaccard.tolist(), np.asarray(containment).tolist(), strict=True))
+
+
+def link_earlier(
+    new_rows: np.ndarray,
+    earlier_rows: np.ndarray,
+    signatures: Signatures,
+    earlier: Signatures,
+    cfg: DedupConfig,
+    uf: UnionFind,
+    offset: int,
+) -> None:
+    """Union new documents with the earlier articles they copy (node ``offset + row``).
+
+    Earlier texts are not kept, so the rule is applied to the signature estimate; equal exact
+    hashes always link.
+    """
+    if new_rows.size == 0:
+        return
+    exact = np.all(signatures.exact_hashes[new_rows] == earlier.exact_hashes[earlier_rows], axis=1)
+    jaccard = np.empty(new_rows.size, dtype=np.float64)
+    for lo in range(0, new_rows.size, _ESTIMATE_CHUNK):
+        hi = lo + _ESTIMATE_CHUNK
+        jaccard[lo:hi] = estimate(
+            signatures.matrix[new_rows[lo:hi]], earlier.matrix[earlier_rows[lo:hi]]
+        )
+    size_new = signatures.shingle_counts[new_rows]
+    size_old = earlier.shingle_counts[earlier_rows]
+    containment = minhash.containment_from_jaccard(
+        jaccard, np.maximum(size_new, 1), np.maximum(size_old, 1)
+    )
+    usable = (size_new > 0) & (size_old > 0)
+    accepted = exact | (usable & is_near(cfg, jaccard, containment))
+    for x, y in zip(new_rows[accepted].tolist(), earlier_rows[accepted].tolist(), strict=True):
+        uf.union(x, offset + y)

@@ -1,0 +1,146 @@
+"""LSH banding: candidate pairs from MinHash signatures, vectorised, one band at a time.
+
+A band is ``rows`` consecutive signature values; two documents are candidates when they agree
+on all values of at least one band. Each band's values are folded into one uint64 *band key*
+(the same function for this run's documents and for the band keys stored in the dedup index,
+so both can be joined), and equal keys are found by sorting. Memory stays O(n) per band: the
+matrix is never copied whole and pairs are deduplicated as bands accumulate.
+
+A key collision between different band values only adds a candidate, which verification then
+rejects. Groups larger than ``big_group`` (a wire story copied hundreds of times) are returned
+as groups rather than expanded into all their pairs per band; the caller compares their
+members block-wise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tasks.words import mix64
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_DEDUP_EVERY = 1 << 22  # pending pair keys before they are deduplicated
+
+
+def band_keys(cells: np.ndarray) -> np.ndarray:
+    """One uint64 per row of ``cells`` (the ``(n, rows)`` uint32 values of one band)."""
+    cells = cells.astype(np.uint64)
+    keys = cells[:, 0]
+    for r in range(1, cells.shape[1]):
+        keys = mix64(keys * _GOLDEN + cells[:, r])
+    return mix64(keys)
+
+
+def all_band_keys(matrix: np.ndarray, bands: int) -> np.ndarray:
+    """``(n, bands)`` uint64 band keys of every row (what the dedup index stores)."""
+    rows = matrix.shape[1] // bands
+    out = np.empty((matrix.shape[0], bands), dtype=np.uint64)
+    for band in range(bands):
+        out[:, band] = band_keys(matrix[:, band * rows : (band + 1) * rows])
+    return out
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stable sort order of ``keys`` and the [start, end) of each run of >= 2 equal keys."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    starts = np.concatenate(([0], boundaries))
+    ends = np.concatenate((boundaries, [keys.size]))
+    shared = ends - starts > 1
+    return order, starts[shared], ends[shared]
+
+
+class PairSet:
+    """Pairs ``(a, b)`` with ``b < width``, encoded ``a * width + b``, deduplicated lazily.
+
+    ``pairs()`` returns them sorted by ``a`` then ``b``, each once.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.n = np.uint64(max(width, 1))
+        self.done = np.empty(0, dtype=np.uint64)
+        self.pending: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> None:
+        self.pending.append(a.astype(np.uint64) * self.n + b.astype(np.uint64))
+        self.size += a.size
+        if self.size > _DEDUP_EVERY:
+            self._compact()
+
+    def _compact(self) -> None:
+        self.done = sorted_unique(np.concatenate([self.done, *self.pending]))
+        self.pending, self.size = [], 0
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        self._compact()
+        return (self.done // self.n).astype(np.int64), (self.done % self.n).astype(np.int64)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` by sorting (numpy 2's hash-based unique is several times slower here)."""
+    values = np.sort(values)
+    if values.size:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
+
+
+def candidate_pairs(
+    matrix: np.ndarray, rows_of: np.ndarray, bands: int, big_group: int = 64
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """Candidate pairs among the given rows of ``matrix``, plus the groups too big to expand.
+
+    Returns ``(a, b, big)``: int64 row numbers with ``a < b``, sorted and unique, and the
+    distinct sorted groups of more than ``big_group`` rows sharing a band.
+    """
+    pairs = PairSet(matrix.shape[0])
+    big: set[tuple[int, ...]] = set()
+    if rows_of.size < 2:
+        a, b = pairs.pairs()
+        return a, b, []
+    rows = matrix.shape[1] // bands
+    for band in range(bands):
+        keys = band_keys(matrix[rows_of, band * rows : (band + 1) * rows])
+        order, starts, ends = _groups(keys)
+        small = ends - starts <= big_group
+        for lo, hi in zip(starts[~small].tolist(), ends[~small].tolist(), strict=True):
+            big.add(tuple(sorted(rows_of[order[lo:hi]].tolist())))
+        starts, ends = starts[small], ends[small]
+        members = rows_of[order]
+        # Every pair of positions (i, i + d) inside one group, for d = 1, 2, ...
+        positions = np.repeat(starts, ends - starts) + _ranges(ends - starts)
+        group_end = np.repeat(ends, ends - starts)
+        d = 1
+        while positions.size:
+            ok = positions + d < group_end
+            positions, group_end = positions[ok], group_end[ok]
+            if positions.size:
+                a, b = members[positions], members[positions + d]
+                pairs.add(np.minimum(a, b), np.maximum(a, b))
+            d += 1
+    a, b = pairs.pairs()
+    return a, b, sorted(big)
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """``[0..l0), [0..l1), ...`` concatenated."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.arange(total, dtype=np.int64) - starts
+
+
+def matches(new_keys: np.ndarray, old_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All ``(i, j)`` with ``new_keys[i] == old_keys[j]`` (one band against stored keys)."""
+    order = np.argsort(old_keys, kind="stable")
+    ordered = old_keys[order]
+    lo = np.searchsorted(ordered, new_keys, side="left")
+    hi = np.searchsorted(ordered, new_keys, side="right")
+    hits = hi > lo
+    new_rows = np.flatnonzero(hits)
+    counts = (hi - lo)[hits]
+    i = np.repeat(new_rows, counts)
+    j = order[np.repeat(lo[hits], counts) + _ranges(counts)]
+    return i.astype(np.int64), j.astype(np.int64)

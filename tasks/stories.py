@@ -1,0 +1,272 @@
+"""Story clusters: articles that are not copies but share a long verbatim passage.
+
+**Definition.** Two kept articles report the same story when they share a *passage*: a run of
+at least ``passage_words`` (default 20) consecutive words, words being the casefolded ``\\w+``
+tokens used for shingles (so punctuation, case and line breaks do not matter). A quotation, an
+official statement or a wire paragraph reused in an otherwise different article is such a
+passage; a stock phrase is not (unrelated seed articles share at most 7 consecutive words, the
+seeds 001 and 004 share 26 and 23 about the same UN statement). Stories are the connected
+components of that relation; members stay side by side in ``articles`` with one ``story_id``.
+
+**Finding pairs without comparing all of them** (winnowing, Schleimer et al. 2003): each text's
+``anchor_words``-word (8) shingle hashes are scanned with a window of ``w = passage_words -
+anchor_words + 1`` (13) consecutive shingles and the minimum of every window is an *anchor*.
+A shared run of ``passage_words`` words contains ``w`` identical consecutive shingles in both
+texts, i.e. one identical window, whose minimum is an anchor of both: **every pair that shares
+a passage shares an anchor** (no sampling, no probability). About 2/(w+1) of positions become
+anchors: ~1 per 7 words, ~45 per 300-word article (8 bytes each in the index).
+
+**Boilerplate.** A 20-word passage *is* one window, so it has exactly one anchor. A passage
+whose anchor is held by more than ``max_anchor_docs`` (50) articles is boilerplate (a footer or
+disclaimer of 20+ words that escaped cleaning would otherwise chain every article of a site
+into one "story"): it links nothing. Every article containing a passage holds its anchor, so a
+passage found in more than 50 articles is always boilerplate; a rarer passage whose minimum
+8-word shingle is also a common anchor elsewhere is treated as boilerplate too (conservative).
+Such anchors do not make candidates either.
+
+**Verification** is exact: the two texts share a ``passage_words``-word shingle (a 52-bit hash
+of the 20 words; collisions negligible) whose anchor is not boilerplate. Sharing an anchor only
+means sharing 8 words, and an anchor on the edge of a boilerplate passage can be held by few
+articles (it is a window minimum in some contexts only): verification catches both.
+
+**Story ids.** A story of this run's articles only gets the smallest ``doc_id`` among them; an
+article sharing no passage gets its own ``doc_id``. Across runs, published articles keep their
+``story_id`` (published rows are never rewritten): a new article that shares a passage with
+earlier ones takes the smallest of their story ids, so later articles join earlier stories.
+Two earlier stories that a new article bridges stay two ids (the new article takes the smaller).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tasks import lsh, minhash, words
+from tasks.dedup_link import UnionFind
+
+_ROW_BITS = 12
+_HASH_BITS = 64 - _ROW_BITS
+_CHUNK = 1 << _ROW_BITS
+_VERIFY_CHUNK = 2048
+
+
+@dataclass(frozen=True)
+class StoryConfig:
+    """What counts as a shared passage; validated on construction."""
+
+    passage_words: int = 20
+    anchor_words: int = 8
+    max_anchor_docs: int = 50
+
+    def __post_init__(self) -> None:
+        for name in ("passage_words", "anchor_words", "max_anchor_docs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.anchor_words > self.passage_words:
+            raise ValueError("anchor_words must not exceed passage_words")
+        if self.max_anchor_docs < 2:
+            raise ValueError("max_anchor_docs must be >= 2 (an anchor links two articles)")
+
+    @property
+    def window(self) -> int:
+        """Consecutive anchor shingles in one passage: the winnowing window."""
+        return self.passage_words - self.anchor_words + 1
+
+
+def anchors(texts: Sequence[str], cfg: StoryConfig | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed anchors of each text: ``(flat, offsets)``, sorted and unique per text, 52-bit.
+
+    A text with fewer than ``passage_words`` words has no anchor (it cannot hold a passage).
+    """
+    cfg = cfg or StoryConfig()
+    flats, offsets = [], [np.zeros(1, dtype=np.int64)]
+    for lo in range(0, len(texts), _CHUNK):
+        folded = [words.fold(t) for t in texts[lo : lo + _CHUNK]]
+        flat, offs = _chunk_anchors(folded, cfg)
+        flats.append(flat)
+        offsets.append(offs[1:] + offsets[-1][-1])
+    flat = np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)
+    return flat, np.concatenate(offsets)
+
+
+def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, np.ndarray]:
+    n, w = len(folded), cfg.window
+    shingles, counts = minhash.ordered_shingles(folded, cfg.anchor_words)
+    first = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    if shingles.size >= w:
+        minima = np.lib.stride_tricks.sliding_window_view(shingles, w).min(axis=1)
+        owner = np.repeat(np.arange(n, dtype=np.int64), counts)[: minima.size]
+        inside = np.arange(minima.size) + w <= first[1:][owner]
+        minima, owner = minima[inside], owner[inside]
+    else:
+        minima, owner = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    keys = lsh.sorted_unique(
+        (owner.astype(np.uint64) << np.uint64(_HASH_BITS)) | (minima >> np.uint64(12))
+    )
+    per_text = np.bincount((keys >> np.uint64(_HASH_BITS)).astype(np.int64), minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_text, out=offsets[1:])
+    return keys & np.uint64((1 << _HASH_BITS) - 1), offsets
+
+
+def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text: its distinct ``passage_words``-word shingle hashes (sorted) and the anchor of
+    each (the minimum of the ``window`` anchor shingles it spans: its window's anchor)."""
+    folded = [words.fold(t) for t in texts]
+    long_flat, long_counts = minhash.ordered_shingles(folded, cfg.passage_words)
+    short_flat, short_counts = minhash.ordered_shingles(folded, cfg.anchor_words)
+    long_bounds = np.concatenate(([0], np.cumsum(long_counts)))
+    short_bounds = np.concatenate(([0], np.cumsum(short_counts)))
+    out = []
+    for i in range(len(texts)):
+        hashes = long_flat[long_bounds[i] : long_bounds[i + 1]]
+        if not hashes.size:
+            out.append((hashes, hashes))
+            continue
+        windows = short_flat[short_bounds[i] : short_bounds[i + 1]]
+        minima = np.lib.stride_tricks.sliding_window_view(windows, cfg.window).min(axis=1)
+        unique, first = np.unique(hashes, return_index=True)
+        out.append((unique, minima[first] >> np.uint64(12)))
+    return out
+
+
+def passage_sets(texts: Sequence[str], cfg: StoryConfig) -> list[np.ndarray]:
+    """Per text, its distinct ``passage_words``-word shingle hashes, sorted (may be empty)."""
+    return [hashes for hashes, _ in passages(texts, cfg)]
+
+
+@dataclass(frozen=True, eq=False)
+class EarlierStories:
+    """Published articles holding some of this run's anchors (from the dedup index).
+
+    ``anchor_rows[i]`` (an index into ``doc_ids``) holds ``anchor_values[i]``; every holder of
+    each listed anchor is listed, so anchor document frequencies are exact.
+    """
+
+    doc_ids: Sequence[str]
+    story_ids: Sequence[str]
+    anchor_rows: np.ndarray
+    anchor_values: np.ndarray
+
+
+def candidate_pairs(
+    flat: np.ndarray,
+    offsets: np.ndarray,
+    cfg: StoryConfig,
+    earlier: EarlierStories | None = None,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Node pairs ``a < b`` sharing an anchor held by at most ``max_anchor_docs`` articles,
+    and the table ``(anchor values, holders)`` of every anchor seen.
+
+    Nodes ``0..n-1`` are this run's texts, ``n + j`` the earlier article ``j``; pairs of two
+    earlier articles are left out (their stories were settled when they were published).
+    """
+    n = offsets.size - 1
+    owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    values = flat
+    m = 0
+    if earlier is not None and len(earlier.doc_ids):
+        m = len(earlier.doc_ids)
+        owners = np.concatenate((owners, n + earlier.anchor_rows.astype(np.int64)))
+        values = np.concatenate((values, earlier.anchor_values.astype(np.uint64)))
+    pairs = lsh.PairSet(n + m)
+    if not values.size:
+        a, b = pairs.pairs()
+        return a, b, (values, np.empty(0, dtype=np.int64))
+    order = np.lexsort((owners, values))
+    values, owners = values[order], owners[order]
+    bounds = np.flatnonzero(values[1:] != values[:-1]) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [values.size]))
+    size = ends - starts
+    table = (values[starts], size)
+    usable = (size >= 2) & (size <= cfg.max_anchor_docs)
+    starts, ends = starts[usable], ends[usable]
+    positions = np.repeat(starts, ends - starts) + lsh._ranges(ends - starts)
+    group_end = np.repeat(ends, ends - starts)
+    d = 1
+    while positions.size:
+        ok = positions + d < group_end
+        positions, group_end = positions[ok], group_end[ok]
+        a, b = owners[positions], owners[positions + d]
+        new = a < n  # owners are sorted within a group: a < b, so a new pair has a new a
+        pairs.add(a[new], b[new])
+        d += 1
+    a, b = pairs.pairs()
+    return a, b, table
+
+
+def verify(
+    a: np.ndarray,
+    b: np.ndarray,
+    text_of: Callable[[list[int]], list[str]],
+    cfg: StoryConfig,
+    holders: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Which candidate pairs share a passage whose anchor is held by at most
+    ``max_anchor_docs`` articles (exact, from the texts, in batches)."""
+    values, counts = holders
+    out = np.zeros(a.size, dtype=bool)
+    for lo in range(0, a.size, _VERIFY_CHUNK):
+        ca, cb = a[lo : lo + _VERIFY_CHUNK], b[lo : lo + _VERIFY_CHUNK]
+        nodes = sorted(set(ca.tolist()) | set(cb.tolist()))
+        found = dict(zip(nodes, passages(text_of(nodes), cfg), strict=True))
+        for k, (x, y) in enumerate(zip(ca.tolist(), cb.tolist(), strict=True)):
+            hashes, anchor_of = found[x]
+            _, shared, _ = np.intersect1d(
+                hashes, found[y][0], assume_unique=True, return_indices=True
+            )
+            if shared.size:
+                where = np.searchsorted(values, anchor_of[shared])
+                held = counts[np.minimum(where, values.size - 1)]
+                out[lo + k] = bool(np.any(held <= cfg.max_anchor_docs))
+    return out
+
+
+def assign(
+    doc_ids: Sequence[str],
+    texts: Sequence[str],
+    cfg: StoryConfig | None = None,
+    *,
+    anchor_index: tuple[np.ndarray, np.ndarray] | None = None,
+    earlier: EarlierStories | None = None,
+    earlier_texts: Callable[[list[str]], list[str]] | None = None,
+) -> list[str]:
+    """The ``story_id`` of each of this run's kept articles (see the module docstring).
+
+    ``anchor_index`` passes precomputed :func:`anchors` of ``texts``; ``earlier_texts`` loads
+    the texts of earlier articles by doc_id (needed only when ``earlier`` is given).
+    """
+    cfg = cfg or StoryConfig()
+    n = len(doc_ids)
+    flat, offsets = anchor_index if anchor_index is not None else anchors(texts, cfg)
+    a, b, holders = candidate_pairs(flat, offsets, cfg, earlier)
+    m = len(earlier.doc_ids) if earlier is not None else 0
+
+    def text_of(nodes: list[int]) -> list[str]:
+        old = [earlier.doc_ids[i - n] for i in nodes if i >= n] if earlier else []
+        loaded = iter(earlier_texts(old) if old and earlier_texts else [])
+        return [texts[i] if i < n else next(loaded) for i in nodes]
+
+    accepted = verify(a, b, text_of, cfg, holders)
+    uf = UnionFind(n + m)
+    for x, y in zip(a[accepted].tolist(), b[accepted].tolist(), strict=True):
+        uf.union(x, y)
+    roots = [uf.find(i) for i in range(n)]
+    smallest_new: dict[int, str] = {}
+    for root, doc_id in zip(roots, doc_ids, strict=True):
+        if root not in smallest_new or doc_id < smallest_new[root]:
+            smallest_new[root] = doc_id
+    smallest_earlier: dict[int, str] = {}  # an earlier member fixes its story's id
+    for j in range(m):
+        root = uf.find(n + j)
+        story = earlier.story_ids[j]  # type: ignore[union-attr]
+        if root in smallest_new and (
+            root not in smallest_earlier or story < smallest_earlier[root]
+        ):
+            smallest_earlier[root] = story
+    return [smallest_earlier.get(root) or smallest_new[root] for root in roots]

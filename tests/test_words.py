@@ -1,0 +1,53 @@
+"""Vectorised tokenisation (tasks.words) is exactly ``re.findall(r"\\w+")`` on casefolded text."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tasks import words
+
+WORD = re.compile(r"\w+")
+# Letters, digits, marks, punctuation, spaces, separators, NUL and a lone surrogate.
+ALPHABET = st.sampled_from(list("aZ é ß İ _-.,!\t\n\u00a0\u2003\u200b0１٣漢字ʼ\u0301\x00\ud800"))
+
+
+def check(texts: list[str]) -> None:
+    folded = [t.casefold() for t in texts]
+    hashes, counts = words.word_hashes(folded)
+    expected = [WORD.findall(f) for f in folded]
+    assert counts.tolist() == [len(e) for e in expected]
+    seen: dict[str, int] = {}
+    for word, h in zip([w for e in expected for w in e], hashes.tolist(), strict=True):
+        assert seen.setdefault(word, h) == h  # same word, same hash
+    assert len(set(seen.values())) == len(seen)  # different words, different hashes
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(ALPHABET, max_size=40), max_size=30))
+def test_words_and_hashes_match_the_regex(texts: list[str]) -> None:
+    check(texts)
+
+
+def test_batches_larger_than_one_part_are_split_transparently(monkeypatch) -> None:
+    texts = [f"word{i} shared words here" for i in range(500)] + ["", "x"]
+    whole = words.word_hashes(texts)
+    monkeypatch.setattr(words, "_PART_CHARS", 64)
+    parts = words.word_hashes(texts)
+    assert np.array_equal(whole[0], parts[0]) and np.array_equal(whole[1], parts[1])
+    check(texts)
+
+
+def test_word_table_is_the_regex_word_class() -> None:
+    table = words.word_table()
+    sample = [0x30, 0x5F, 0x2D, 0xE9, 0x0301, 0x200B, 0x4E00, 0xFF11, 0x1F600, 0xD800]
+    for cp in sample:
+        assert table[cp] == bool(WORD.fullmatch(chr(cp))), hex(cp)
+
+
+def test_empty_batch() -> None:
+    hashes, counts = words.word_hashes([])
+    assert hashes.size == 0 and counts.size == 0
