@@ -33,6 +33,8 @@ CATEGORY_REPEATED = "repeated"
 CATEGORY_FOREIGN = "foreign_teaser"
 
 _WORD = re.compile(r"\w+")
+# Each pass removes lines or settles the title, so a handful always suffices.
+_MAX_SETTLE_PASSES = 8
 _SENTENCE_END = re.compile(r"[.!?…。！？؟][\"'”’»)\]]*$")
 _HEADLINE_BAD_END = re.compile(r"[.,;:]$")
 # Separators between a headline and the site name or section in an HTML <title>.
@@ -105,16 +107,41 @@ class Cleaner:
         self.function_words = FunctionWords()
 
     def clean(self, text: str, title: str | None = None) -> CleanResult:
-        """Clean ``text``; ``title`` is a title already known from metadata, if any."""
+        """Clean ``text``; ``title`` is a title already known from metadata, if any.
+
+        Idempotent by construction: the cleaned article as a document (title line first) is
+        cleaned again until a pass removes nothing and keeps the title. A later step can change
+        what an earlier one saw (dropping a copy of the title changes the article's script
+        balance), and this settles it. Lines keep their original numbers throughout.
+        """
         kept, removed = self._apply_rules(text)
+        result = self._settle(kept, removed, title)
+        for _ in range(_MAX_SETTLE_PASSES):
+            if result.title is not None and result.title_line_no is not None:
+                view, known_title = [Paragraph(result.title_line_no, result.title)], None
+            else:
+                view, known_title = [], title
+            again = self._settle([*view, *result.paragraphs], [], known_title)
+            if not again.removed and again.title == result.title:
+                break
+            again.removed = sorted(result.removed + again.removed, key=lambda r: r.line_no)
+            result = again
+        return result
+
+    def _settle(
+        self, kept: list[Paragraph], removed: list[RemovedLine], title: str | None
+    ) -> CleanResult:
+        """One pass of everything after the rules: repeats, teasers, title, language."""
         kept = self._drop_repeats(kept, removed)
         # Teasers are judged against the article's language and script, which the teasers
-        # themselves colour: judge again against what is left until nothing more goes, so the
-        # verdict is the one the cleaned article itself gives (cleaning it again removes
-        # nothing). One extra pass at most in practice; the language is detected lazily.
+        # themselves colour: judge again against what is left until nothing more goes. The
+        # language is detected lazily.
         while True:
-            article = _LazyGuess(self.detector, "\n".join(p.text for p in kept))
-            script = dominant_script(" ".join(p.text for p in kept))
+            # The article is its prose: short teaser-shaped lines are what is being judged, so
+            # they must not colour the language and script they are judged against.
+            body = [p for p in kept if not self.is_teaser_shaped(p.text)] or kept
+            article = _LazyGuess(self.detector, "\n".join(p.text for p in body))
+            script = dominant_script(" ".join(p.text for p in body))
             survivors = self._drop_foreign_teasers(kept, removed, article, script)
             if len(survivors) == len(kept):
                 break

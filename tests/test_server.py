@@ -231,7 +231,11 @@ def test_prefect_yaml_deploys_and_a_worker_runs_it(server, inputs, tmp_path):
     prefect("worker", "start", "--pool", "newsclean", "--run-once")
 
     runs = server.flow_runs(deployment_id={"any_": [deployment["id"]]})
-    assert [r["state_type"] for r in runs] == ["COMPLETED"]
+    # The scheduler may have queued future hourly runs before the schedule was paused; they stay
+    # SCHEDULED. The run we asked for is the one that ran, and it completed.
+    states = [r["state_type"] for r in runs]
+    assert states.count("COMPLETED") == 1
+    assert set(states) <= {"COMPLETED", "SCHEDULED"}
     assert (out / "articles").is_dir()
 
 
