@@ -137,11 +137,8 @@ class Cleaner:
         # themselves colour: judge again against what is left until nothing more goes. The
         # language is detected lazily.
         while True:
-            # The article is its prose: short teaser-shaped lines are what is being judged, so
-            # they must not colour the language and script they are judged against.
-            body = [p for p in kept if not self.is_teaser_shaped(p.text)] or kept
-            article = _LazyGuess(self.detector, "\n".join(p.text for p in body))
-            script = dominant_script(" ".join(p.text for p in body))
+            article = _LazyGuess(self.detector, "\n".join(p.text for p in kept))
+            script = dominant_script(" ".join(p.text for p in kept))
             survivors = self._drop_foreign_teasers(kept, removed, article, script)
             if len(survivors) == len(kept):
                 break
