@@ -325,9 +325,18 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
         del results
     n = len(signatures)
     doc_ids = [f"d{i:08d}" for i in range(n)]
+    index = {d: i for i, d in enumerate(doc_ids)}
+
+    def clusters(found: list) -> np.ndarray:
+        return np.array(
+            [i if d.kept else index[d.duplicate_of] for i, d in enumerate(found)], dtype=np.int64
+        )
+
     with meter["estimate"]:
         estimated = deduplicate(doc_ids, ["bench"] * n, signatures, cfg, verify="estimate")
     rss_estimate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cluster_estimate = clusters(estimated)
+    del estimated
     with meter["exact"]:
         texts = _Texts(
             pa.chunked_array(
@@ -337,22 +346,17 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
         decisions = deduplicate(
             doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers
         )
+    rss_exact = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with meter["stories"]:
         kept = [i for i, d in enumerate(decisions) if d.kept]
         story_ids = stories.assign([doc_ids[i] for i in kept], _Picked(texts, kept))
-    index = {d: i for i, d in enumerate(doc_ids)}
-
-    def clusters(found: list) -> np.ndarray:
-        return np.array(
-            [i if d.kept else index[d.duplicate_of] for i, d in enumerate(found)], dtype=np.int64
-        )
 
     sign_wall, sign_cpu = meter["sign"].wall, meter["sign"].seconds
     exact_wall, exact_cpu = meter["exact"].wall, meter["exact"].seconds
     estimate_wall, estimate_cpu = meter["estimate"].wall, meter["estimate"].seconds
     return {
         "cluster": clusters(decisions),
-        "cluster_estimate": clusters(estimated),
+        "cluster_estimate": cluster_estimate,
         "kept": np.array(kept, dtype=np.int64),
         "story": np.array([index[s] for s in story_ids], dtype=np.int64),
         "seconds_sign": sign_wall,
@@ -363,8 +367,9 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
         "docs_per_cpu_s": n / (sign_cpu + exact_cpu),
         "docs_per_s_estimate": n / (sign_wall + estimate_wall),
         "docs_per_cpu_s_estimate": n / (sign_cpu + estimate_cpu),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": rss_exact / 1024,
         "peak_rss_mb_estimate": rss_estimate / 1024,
+        "peak_rss_mb_stories": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worker_rss_mb": worker_rss / 1024,
     }
 
@@ -575,6 +580,7 @@ def main() -> None:
     header = (
         f"{'docs':>9} {'precision':>9} {'recall':>7} {'docs/s':>8} {'docs/CPU-s':>10} "
         f"{'sign s':>7} {'cluster s':>9} {'stories s':>9} {'RSS MB':>7} {'(no text)':>9} "
+        f"{'(stories)':>10} "
         f"{'worker MB':>9} {'story P':>7} {'story R':>7}"
     )
     print(header)
@@ -603,7 +609,8 @@ def main() -> None:
             f"{r['size']:>9} {r['precision']:>9.4f} {r['recall']:>7.4f} {r['docs_per_s']:>8.0f} "
             f"{r['docs_per_cpu_s']:>10.0f} {r['seconds_sign']:>7.1f} {r['seconds_cluster']:>9.1f} "
             f"{r['seconds_stories']:>9.1f} {r['peak_rss_mb']:>7.0f} "
-            f"{r['peak_rss_mb_estimate']:>9.0f} {r['worker_rss_mb']:>9.0f} "
+            f"{r['peak_rss_mb_estimate']:>9.0f} {r['peak_rss_mb_stories']:>10.0f} "
+            f"{r['worker_rss_mb']:>9.0f} "
             f"{r['story_precision']:>7.4f} {r['story_recall']:>7.4f}",
             flush=True,
         )
