@@ -186,7 +186,7 @@ def candidate_pairs(
     table = (values[starts], size)
     usable = (size >= 2) & (size <= cfg.max_anchor_docs)
     starts, ends = starts[usable], ends[usable]
-    positions = np.repeat(starts, ends - starts) + lsh._ranges(ends - starts)
+    positions = np.repeat(starts, ends - starts) + lsh.ranges(ends - starts)
     group_end = np.repeat(ends, ends - starts)
     d = 1
     while positions.size:
