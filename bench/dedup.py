@@ -221,18 +221,29 @@ def corpus(size: int, seed: int, workers: int, cache: Path) -> list[Path]:
 # --- newsclean -------------------------------------------------------------------------------
 
 
-def _sign_file(args: tuple[str, DedupConfig]) -> tuple[Signatures, int]:
-    """Signatures of one part, and the worker's peak RSS (KB)."""
-    path, cfg = args
-    texts = pq.read_table(path, columns=["text"]).column("text").to_pylist()
-    signatures = compute_signatures(texts, cfg)
+def _sign_file(args: tuple[str, list[int], DedupConfig]) -> tuple[Signatures, int]:
+    """Signatures of some row groups of one part, and the worker's peak RSS (KB)."""
+    path, groups, cfg = args
+    table = pq.ParquetFile(path).read_row_groups(groups, columns=["text"])
+    signatures = compute_signatures(table.column("text").to_pylist(), cfg)
     return signatures, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-class _Texts:
-    """Texts by position, from one Arrow array (no Python string until asked)."""
+def _sign_jobs(paths: list[Path], cfg: DedupConfig, groups_per_job: int = 4) -> list[tuple]:
+    """Jobs of a few row groups (8,192 documents each), in corpus order."""
+    jobs = []
+    for path in paths:
+        count = pq.ParquetFile(path).num_row_groups
+        for lo in range(0, count, groups_per_job):
+            jobs.append((str(path), list(range(lo, min(count, lo + groups_per_job))), cfg))
+    return jobs
 
-    def __init__(self, array: pa.Array) -> None:
+
+class _Texts:
+    """Texts by position, from Arrow arrays (no Python string until asked, no concatenation:
+    a million articles would also pass 32-bit string offsets)."""
+
+    def __init__(self, array: pa.ChunkedArray) -> None:
         self.array = array
 
     def __len__(self) -> int:
@@ -308,31 +319,12 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
     cfg = DedupConfig()
     meter = {name: CpuMeter() for name in ("sign", "estimate", "exact", "stories")}
     with meter["sign"], ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-        results = list(pool.map(_sign_file, [(str(p), cfg) for p in paths]))
+        results = list(pool.map(_sign_file, _sign_jobs(paths, cfg)))
         signatures = Signatures.concat([r[0] for r in results])
+        worker_rss = max(r[1] for r in results)
+        del results
     n = len(signatures)
     doc_ids = [f"d{i:08d}" for i in range(n)]
-    with meter["estimate"]:
-        estimated = deduplicate(doc_ids, ["bench"] * n, signatures, cfg, verify="estimate")
-    rss_estimate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with meter["exact"]:
-        texts = _Texts(  # large_string: a million articles exceed 32-bit string offsets
-            pa.concat_arrays(
-                [
-                    pq.read_table(p, columns=["text"])
-                    .column("text")
-                    .cast(pa.large_string())
-                    .combine_chunks()
-                    for p in paths
-                ]
-            )
-        )
-        decisions = deduplicate(
-            doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers
-        )
-    with meter["stories"]:
-        kept = [i for i, d in enumerate(decisions) if d.kept]
-        story_ids = stories.assign([doc_ids[i] for i in kept], _Picked(texts, kept))
     index = {d: i for i, d in enumerate(doc_ids)}
 
     def clusters(found: list) -> np.ndarray:
@@ -340,12 +332,31 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
             [i if d.kept else index[d.duplicate_of] for i, d in enumerate(found)], dtype=np.int64
         )
 
+    with meter["estimate"]:
+        estimated = deduplicate(doc_ids, ["bench"] * n, signatures, cfg, verify="estimate")
+    rss_estimate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cluster_estimate = clusters(estimated)
+    del estimated
+    with meter["exact"]:
+        texts = _Texts(
+            pa.chunked_array(
+                [pq.read_table(p, columns=["text"]).column("text").combine_chunks() for p in paths]
+            )
+        )
+        decisions = deduplicate(
+            doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers
+        )
+    rss_exact = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with meter["stories"]:
+        kept = [i for i, d in enumerate(decisions) if d.kept]
+        story_ids = stories.assign([doc_ids[i] for i in kept], _Picked(texts, kept))
+
     sign_wall, sign_cpu = meter["sign"].wall, meter["sign"].seconds
     exact_wall, exact_cpu = meter["exact"].wall, meter["exact"].seconds
     estimate_wall, estimate_cpu = meter["estimate"].wall, meter["estimate"].seconds
     return {
         "cluster": clusters(decisions),
-        "cluster_estimate": clusters(estimated),
+        "cluster_estimate": cluster_estimate,
         "kept": np.array(kept, dtype=np.int64),
         "story": np.array([index[s] for s in story_ids], dtype=np.int64),
         "seconds_sign": sign_wall,
@@ -356,9 +367,10 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
         "docs_per_cpu_s": n / (sign_cpu + exact_cpu),
         "docs_per_s_estimate": n / (sign_wall + estimate_wall),
         "docs_per_cpu_s_estimate": n / (sign_cpu + estimate_cpu),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": rss_exact / 1024,
         "peak_rss_mb_estimate": rss_estimate / 1024,
-        "worker_rss_mb": max(r[1] for r in results) / 1024,
+        "peak_rss_mb_stories": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_rss_mb": worker_rss / 1024,
     }
 
 
@@ -568,6 +580,7 @@ def main() -> None:
     header = (
         f"{'docs':>9} {'precision':>9} {'recall':>7} {'docs/s':>8} {'docs/CPU-s':>10} "
         f"{'sign s':>7} {'cluster s':>9} {'stories s':>9} {'RSS MB':>7} {'(no text)':>9} "
+        f"{'(stories)':>10} "
         f"{'worker MB':>9} {'story P':>7} {'story R':>7}"
     )
     print(header)
@@ -596,7 +609,8 @@ def main() -> None:
             f"{r['size']:>9} {r['precision']:>9.4f} {r['recall']:>7.4f} {r['docs_per_s']:>8.0f} "
             f"{r['docs_per_cpu_s']:>10.0f} {r['seconds_sign']:>7.1f} {r['seconds_cluster']:>9.1f} "
             f"{r['seconds_stories']:>9.1f} {r['peak_rss_mb']:>7.0f} "
-            f"{r['peak_rss_mb_estimate']:>9.0f} {r['worker_rss_mb']:>9.0f} "
+            f"{r['peak_rss_mb_estimate']:>9.0f} {r['peak_rss_mb_stories']:>10.0f} "
+            f"{r['worker_rss_mb']:>9.0f} "
             f"{r['story_precision']:>7.4f} {r['story_recall']:>7.4f}",
             flush=True,
         )

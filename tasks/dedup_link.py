@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -124,27 +125,44 @@ class ExactVerifier:
         self.ranks = ranks if ranks is not None else np.arange(len(counts))
         self.measured: dict[tuple[int, int], tuple[float, float]] = {}
 
-    def _jobs(self, a: np.ndarray, b: np.ndarray) -> Iterator[tuple[np.ndarray, tuple]]:
-        for group in batches(a, b):
+    def _jobs(
+        self, a: np.ndarray, b: np.ndarray, groups: list[np.ndarray]
+    ) -> Iterator[tuple[np.ndarray, tuple]]:
+        for group in groups:
             ga, gb = a[group], b[group]
             docs = lsh.sorted_unique(np.concatenate((ga, gb)))
             local_a, local_b = np.searchsorted(docs, ga), np.searchsorted(docs, gb)
             texts = [self.texts[i] for i in docs.tolist()]
             yield docs, (texts, self.counts[docs].tolist(), local_a.tolist(), local_b.tolist())
 
-    def _verify_jobs(self, a: np.ndarray, b: np.ndarray) -> Iterator[tuple[np.ndarray, tuple]]:
-        for docs, (texts, counts, local_a, local_b) in self._jobs(a, b):
+    def _verify_jobs(
+        self, a: np.ndarray, b: np.ndarray, groups: list[np.ndarray]
+    ) -> Iterator[tuple[np.ndarray, tuple]]:
+        for docs, (texts, counts, local_a, local_b) in self._jobs(a, b, groups):
             yield docs, (texts, counts, self.ranks[docs].tolist(), local_a, local_b)
 
-    def _map(self, fn: Callable, jobs: list[tuple]) -> list:
-        if self.workers > 1 and len(jobs) > 1:
-            methods = multiprocessing.get_all_start_methods()
-            method = "forkserver" if "forkserver" in methods else "spawn"
-            with ProcessPoolExecutor(
-                min(self.workers, len(jobs)), mp_context=multiprocessing.get_context(method)
-            ) as pool:
-                return list(pool.map(fn, jobs))
-        return [fn(job) for job in jobs]
+    def _map(
+        self, fn: Callable, jobs: Iterator[tuple[np.ndarray, tuple]], count: int
+    ) -> Iterator[tuple[np.ndarray, Any]]:
+        """``(docs, fn(job))`` in job order. Jobs (texts included) are built lazily and at most
+        two per worker are in flight, so memory holds a few batches, never all the texts."""
+        if self.workers <= 1 or count <= 1:
+            for docs, job in jobs:
+                yield docs, fn(job)
+            return
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        workers = min(self.workers, count)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pending: deque[tuple[np.ndarray, Future]] = deque()
+            for docs, job in jobs:
+                pending.append((docs, pool.submit(fn, job)))
+                if len(pending) >= 2 * workers:
+                    done_docs, future = pending.popleft()
+                    yield done_docs, future.result()
+            while pending:
+                done_docs, future = pending.popleft()
+                yield done_docs, future.result()
 
     def verify(
         self, a: np.ndarray, b: np.ndarray, jaccard: np.ndarray, cfg: DedupConfig, uf: UnionFind
@@ -152,11 +170,11 @@ class ExactVerifier:
         """Union the accepted pairs; returns how many candidate pairs were measured."""
         order = np.lexsort((b, a, -jaccard))
         a, b = a[order], b[order]
-        prepared = list(self._verify_jobs(a, b))
-        jobs = [(*job, self.k, cfg) for _, job in prepared]
+        groups = batches(a, b)
+        jobs = ((docs, (*job, self.k, cfg)) for docs, job in self._verify_jobs(a, b, groups))
         verified = 0
-        for (docs, _), (out_a, out_b, measures, accepted, count) in zip(
-            prepared, self._map(_verify_batch, jobs), strict=True
+        for docs, (out_a, out_b, measures, accepted, count) in self._map(
+            _verify_batch, jobs, len(groups)
         ):
             verified += count
             pairs = zip(docs[out_a].tolist(), docs[out_b].tolist(), measures, strict=True)
@@ -176,9 +194,9 @@ class ExactVerifier:
         ta = np.array([pairs[i][0] for i in todo], dtype=np.int64)
         tb = np.array([pairs[i][1] for i in todo], dtype=np.int64)
         groups = batches(ta, tb)
-        prepared = list(self._jobs(ta, tb))
-        jobs = [(*job, self.k) for _, job in prepared]
-        for group, measures in zip(groups, self._map(_measure_batch, jobs), strict=True):
+        jobs = ((docs, (*job, self.k)) for docs, job in self._jobs(ta, tb, groups))
+        results = self._map(_measure_batch, jobs, len(groups))
+        for group, (_, measures) in zip(groups, results, strict=True):
             for i, measured in zip(todo[group].tolist(), measures, strict=True):
                 out[i] = measured
         return out  # type: ignore[return-value]

@@ -109,7 +109,7 @@ def candidate_pairs(
         starts, ends = starts[small], ends[small]
         members = rows_of[order]
         # Every pair of positions (i, i + d) inside one group, for d = 1, 2, ...
-        positions = np.repeat(starts, ends - starts) + _ranges(ends - starts)
+        positions = np.repeat(starts, ends - starts) + ranges(ends - starts)
         group_end = np.repeat(ends, ends - starts)
         d = 1
         while positions.size:
@@ -123,7 +123,7 @@ def candidate_pairs(
     return a, b, sorted(big)
 
 
-def _ranges(lengths: np.ndarray) -> np.ndarray:
+def ranges(lengths: np.ndarray) -> np.ndarray:
     """``[0..l0), [0..l1), ...`` concatenated."""
     total = int(lengths.sum())
     if total == 0:
@@ -142,5 +142,5 @@ def matches(new_keys: np.ndarray, old_keys: np.ndarray) -> tuple[np.ndarray, np.
     new_rows = np.flatnonzero(hits)
     counts = (hi - lo)[hits]
     i = np.repeat(new_rows, counts)
-    j = order[np.repeat(lo[hits], counts) + _ranges(counts)]
+    j = order[np.repeat(lo[hits], counts) + ranges(counts)]
     return i.astype(np.int64), j.astype(np.int64)

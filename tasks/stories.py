@@ -177,7 +177,7 @@ def candidate_pairs(
     if not values.size:
         a, b = pairs.pairs()
         return a, b, (values, np.empty(0, dtype=np.int64))
-    order = np.lexsort((owners, values))
+    order = np.argsort(values, kind="stable")  # owners ascend within equal values
     values, owners = values[order], owners[order]
     bounds = np.flatnonzero(values[1:] != values[:-1]) + 1
     starts = np.concatenate(([0], bounds))
@@ -186,7 +186,7 @@ def candidate_pairs(
     table = (values[starts], size)
     usable = (size >= 2) & (size <= cfg.max_anchor_docs)
     starts, ends = starts[usable], ends[usable]
-    positions = np.repeat(starts, ends - starts) + lsh._ranges(ends - starts)
+    positions = np.repeat(starts, ends - starts) + lsh.ranges(ends - starts)
     group_end = np.repeat(ends, ends - starts)
     d = 1
     while positions.size:
