@@ -26,7 +26,7 @@ from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures
 from tasks.dedup_index import origin
 from tasks.pause import pause_point
-from tasks.shard import load_signatures, read_counts, read_table, take_signatures
+from tasks.shard import load_signatures, read_counts, read_table
 from tasks.site_apply import strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
 from tasks.textspill import spilled_texts
@@ -161,7 +161,7 @@ class _ShardFrame:
                 len(rejects) - (pc.sum(fresh_rejects).as_py() or 0)
             )
             mask = fresh.to_numpy(zero_copy_only=False)
-            signatures = take_signatures(signatures, mask)
+            signatures = signatures.take(mask)
             candidates = candidates.filter(fresh)
             rejects = rejects.filter(fresh_rejects)
             removed = removed.filter(pc.invert(pc.is_in(removed.column("doc_id"), known_array)))

@@ -246,17 +246,6 @@ def load_signatures(folder: Path) -> Signatures:
     )
 
 
-def take_signatures(signatures: Signatures, mask: np.ndarray) -> Signatures:
-    """The rows of ``signatures`` where ``mask`` is true."""
-    return Signatures(
-        **{name: getattr(signatures, name)[mask] for name in _SIGNATURE_ARRAYS},
-        shingle_size=signatures.shingle_size,
-        num_perm=signatures.num_perm,
-        seed=signatures.seed,
-        algorithm=signatures.algorithm,
-    )
-
-
 def plan_shards(files: Sequence[str], max_files: int, max_bytes: int) -> list[list[str]]:
     """Consecutive files grouped by count and size; order kept so plans are reproducible."""
     shards: list[list[str]] = []

@@ -29,7 +29,6 @@ from tasks.documents import Reject
 from tasks.ingest import read_path
 from tasks.ingest.options import ReadOptions
 from tasks.normalize import comparison_key
-from tasks.shard import take_signatures
 from tasks.site_boilerplate import (
     CATEGORY,
     PARAGRAPH_SEPARATOR,
@@ -259,7 +258,7 @@ def _apply(
     return replace(
         frame,
         candidates=table.filter(mask),
-        signatures=take_signatures(signatures, keep) if not keep.all() else signatures,
+        signatures=signatures.take(keep) if not keep.all() else signatures,
         removed_lines=pa.concat_tables(
             [frame.removed_lines, pa.Table.from_pylist(removed_rows, schema=schema.REMOVED_LINES)]
         ),

@@ -191,16 +191,7 @@ def _stories(
 ) -> dict[int, str]:
     """Story label (the doc_id that :func:`deduplicate` keeps) of each of ``indices``."""
     rows = np.asarray(indices, dtype=np.int64)
-    subset = Signatures(
-        matrix=signatures.matrix[rows],
-        shingle_counts=signatures.shingle_counts[rows],
-        char_lengths=signatures.char_lengths[rows],
-        exact_hashes=signatures.exact_hashes[rows],
-        shingle_size=signatures.shingle_size,
-        num_perm=signatures.num_perm,
-        seed=signatures.seed,
-        algorithm=signatures.algorithm,
-    )
+    subset = signatures.take(rows)
     loose = replace(
         dedup,
         jaccard_threshold=cfg.story_jaccard,

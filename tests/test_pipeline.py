@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+from datafiles import data_files
 
 from tasks.pipeline import run_pipeline
 
@@ -15,14 +15,6 @@ from tasks.pipeline import run_pipeline
 def table(out: Path, name: str):
     return ds.dataset(out / name, partitioning="hive").to_table()
 
-
-def data_files(out: Path) -> dict[str, str]:
-    """Published Parquet files (through the user-facing links) and their hashes."""
-    files = {}
-    for name in ("articles", "duplicates", "removed_lines", "rejects"):
-        for path in sorted((out / name).rglob("*.parquet")):
-            files[str(path.relative_to(out))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return files
 
 
 def test_seeds_become_five_articles(seeds_copy, tmp_path):

@@ -8,7 +8,6 @@ records start and finish times, so it is not a data file.)
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from datafiles import data_files
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -24,14 +24,6 @@ RUNNER = (
     "import sys; from tasks.pipeline import run_pipeline; "
     "run_pipeline([sys.argv[1]], sys.argv[2], shard_files=3)"
 )
-
-
-def data_files(out: Path) -> dict[str, str]:
-    files = {}
-    for name in ("articles", "duplicates", "removed_lines", "rejects"):
-        for path in sorted((out / name).rglob("*.parquet")):
-            files[str(path.relative_to(out))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return files
 
 
 @pytest.fixture(scope="module")
