@@ -464,19 +464,27 @@ def one_size(size: int, args: argparse.Namespace) -> dict:
     return result
 
 
+def _same_language_pairs() -> list[dict[str, str]]:
+    """SemEval-2022 Task 8 test pairs whose two articles share a language ([] when absent)."""
+    path = EVAL / "testing_set.csv"
+    if not path.exists():
+        return []
+    csv.field_size_limit(1 << 30)
+    with path.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["lang1"] == r["lang2"]]
+    return rows
+
+
 def semeval_separation() -> list[tuple[str, int, float, float, float, float]]:
     """Per rating group: pairs, duplicate rule, story rule (raw pair), story_id shared after
     cleaning all articles as one run, median Jaccard. Same-language pairs only."""
-    path = EVAL / "testing_set.csv"
-    if not path.exists():
+    rows = _same_language_pairs()
+    if not rows:
         return []
     from tasks.boilerplate import RuleSet
     from tasks.cleaning import Cleaner
     from tasks.language import LanguageDetector
 
-    csv.field_size_limit(1 << 30)
-    with path.open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["lang1"] == r["lang2"]]
     cleaner = Cleaner(RuleSet.load(), LanguageDetector())
     distinct = sorted({t for r in rows for t in (r["text_1"], r["text_2"])})
     cleaned = [cleaner.clean(t).text for t in distinct]
@@ -519,12 +527,9 @@ def semeval_separation() -> list[tuple[str, int, float, float, float, float]]:
 def semeval_sweep() -> list[tuple[str, str, float, float]]:
     """(measure, threshold, share of 1-1.5 pairs, share of 3-4 pairs) for shared-run lengths
     and Jaccard thresholds around the defaults: the trade-off each threshold makes."""
-    path = EVAL / "testing_set.csv"
-    if not path.exists():
+    rows = _same_language_pairs()
+    if not rows:
         return []
-    csv.field_size_limit(1 << 30)
-    with path.open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["lang1"] == r["lang2"]]
     groups: dict[str, list[tuple[str, str]]] = {"1-1.5": [], "3-4": []}
     for row in rows:
         overall = float(row["Overall"])
