@@ -114,14 +114,12 @@ class Cleaner:
         what an earlier one saw (dropping a copy of the title changes the article's script
         balance), and this settles it. Lines keep their original numbers throughout.
         """
+        detections = _Detections(self.detector)
         kept, removed = self._apply_rules(text)
-        result = self._settle(kept, removed, title)
+        result = self._settle(kept, removed, title, detections)
         for _ in range(_MAX_SETTLE_PASSES):
-            if result.title is not None and result.title_line_no is not None:
-                view, known_title = [Paragraph(result.title_line_no, result.title)], None
-            else:
-                view, known_title = [], title
-            again = self._settle([*view, *result.paragraphs], [], known_title)
+            known_title = None if result.title_line_no is not None else title
+            again = self._settle(_surviving_lines(result), [], known_title, detections)
             if not again.removed and again.title == result.title:
                 break
             again.removed = sorted(result.removed + again.removed, key=lambda r: r.line_no)
@@ -129,17 +127,21 @@ class Cleaner:
         return result
 
     def _settle(
-        self, kept: list[Paragraph], removed: list[RemovedLine], title: str | None
+        self,
+        kept: list[Paragraph],
+        removed: list[RemovedLine],
+        title: str | None,
+        detections: _Detections,
     ) -> CleanResult:
         """One pass of everything after the rules: repeats, teasers, title, language."""
         kept = self._drop_repeats(kept, removed)
         # Teasers are judged against the article's language and script, which the teasers
         # themselves colour: judge again against what is left until nothing more goes. The
-        # language is detected lazily.
+        # article's language is detected only when a line needs it.
         while True:
-            article = _LazyGuess(self.detector, "\n".join(p.text for p in kept))
+            article = _join(kept)
             script = dominant_script(" ".join(p.text for p in kept))
-            survivors = self._drop_foreign_teasers(kept, removed, article, script)
+            survivors = self._drop_foreign_teasers(kept, removed, article, script, detections)
             if len(survivors) == len(kept):
                 break
             kept = survivors
@@ -147,7 +149,9 @@ class Cleaner:
         self._take_title(result, title)
         final = LanguageGuess(None, 0)
         if result.paragraphs:
-            final = article.reuse_for("\n".join(p.text for p in result.paragraphs))
+            # The language of every surviving line, the headline included: usually the very
+            # text the teaser check asked about, so one detection serves both.
+            final = detections.detect(_join(_surviving_lines(result)))
         result.language, result.language_prob = final.language, final.probability
         result.script = script
         return result
@@ -193,14 +197,15 @@ class Cleaner:
         self,
         kept: list[Paragraph],
         removed: list[RemovedLine],
-        article: _LazyGuess,
+        article: str,
         article_script: str | None,
+        detections: _Detections,
     ) -> list[Paragraph]:
         if len(kept) < 2:
             return kept
         survivors: list[Paragraph] = []
         for paragraph in kept:
-            rule = self._foreign_rule(paragraph.text, article, article_script)
+            rule = self._foreign_rule(paragraph.text, article, article_script, detections)
             if rule is None:
                 survivors.append(paragraph)
             else:
@@ -210,13 +215,13 @@ class Cleaner:
         return survivors
 
     def _foreign_rule(
-        self, line: str, article: _LazyGuess, article_script: str | None
+        self, line: str, article: str, article_script: str | None, detections: _Detections
     ) -> str | None:
         """Which heuristic, if any, calls this line a foreign-language teaser.
 
-        The article's language is only asked for once the line itself is confidently in a
-        language with function words present (see :class:`_LazyGuess`): detecting a whole
-        article costs ten times more than detecting a line, and most articles never need it.
+        The ``article``'s language is only asked for once the line itself is confidently in a
+        language with function words present: detecting a whole article costs ten times more
+        than detecting a line, and most articles never need it.
         """
         if not self.is_teaser_shaped(line):
             return None
@@ -232,7 +237,7 @@ class Cleaner:
             or letters < cfg.foreign_language_min_letters
         ):
             return None
-        guess = self.detector.detect(line)
+        guess = detections.detect(line)
         if (
             guess.language is None
             or guess.probability < cfg.foreign_language_min_prob
@@ -242,7 +247,7 @@ class Cleaner:
             or self.function_words.count(line, guess.language) == 0
         ):
             return None
-        language = article.get().language
+        language = detections.detect(article).language
         if (
             language is not None
             and guess.language != language
@@ -302,9 +307,6 @@ class Cleaner:
             if repeats:
                 result.removed.sort(key=lambda r: r.line_no)
 
-    def _detect(self, paragraphs: list[Paragraph]) -> LanguageGuess:
-        return self.detector.detect("\n".join(p.text for p in paragraphs))
-
 
 def title_variants(title: str) -> set[str]:
     """Comparison keys of ``title`` and of ``title`` without short leading or trailing affixes.
@@ -339,26 +341,35 @@ def _join_parts(title: str, parts: list[str], start: int, end: int) -> str:
     return title[spans[start][0] : spans[end - 1][1]]
 
 
-class _LazyGuess:
-    """The language of a text, detected on first use only, and reused for an identical text.
+def _join(paragraphs: list[Paragraph]) -> str:
+    return "\n".join(p.text for p in paragraphs)
 
-    Detection is a pure function of the text (the detector reseeds every call), so when and
-    whether it runs cannot change any result, only the cost.
+
+def _surviving_lines(result: CleanResult) -> list[Paragraph]:
+    """The article's kept lines in document order: the headline line (if the title is one of
+    the article's lines) and the body. Cleaning this again is how :meth:`Cleaner.clean` settles.
+    """
+    if result.title is not None and result.title_line_no is not None:
+        return [Paragraph(result.title_line_no, result.title), *result.paragraphs]
+    return list(result.paragraphs)
+
+
+class _Detections:
+    """Language guesses made while cleaning one article, by text.
+
+    Detection is a pure function of the text (the detector reseeds every call), so asking
+    twice for one text (the settle passes see the same lines again) need not detect twice;
+    one instance lives for one :meth:`Cleaner.clean` call, so nothing depends on call order.
     """
 
-    __slots__ = ("_detector", "_guess", "_text")
+    __slots__ = ("_detector", "_known")
 
-    def __init__(self, detector: LanguageDetector, text: str) -> None:
-        self._detector, self._text = detector, text
-        self._guess: LanguageGuess | None = None
+    def __init__(self, detector: LanguageDetector) -> None:
+        self._detector = detector
+        self._known: dict[str, LanguageGuess] = {}
 
-    def get(self) -> LanguageGuess:
-        if self._guess is None:
-            self._guess = self._detector.detect(self._text)
-        return self._guess
-
-    def reuse_for(self, text: str) -> LanguageGuess:
-        """The guess for ``text``: this one's when the text is the same, else a new detection."""
-        if text == self._text:
-            return self.get()
-        return self._detector.detect(text)
+    def detect(self, text: str) -> LanguageGuess:
+        guess = self._known.get(text)
+        if guess is None:
+            guess = self._known[text] = self._detector.detect(text)
+        return guess
