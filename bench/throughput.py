@@ -198,7 +198,7 @@ def _events(done: Measured) -> dict[str, float]:
             events["flow_begin"] = t
         elif finished and message.startswith("Task run 'discover-inputs"):
             events["discover_done"] = t
-        elif finished and message.startswith("Task run 'process-shard"):
+        elif finished and message.startswith(("Task run 'process-shard", "Task run 'shard ")):
             events["shards"] = max(t, events.get("shards", 0.0))
         elif finished and message.startswith("Task run 'deduplicate-and-publish"):
             events["assemble"] = t
