@@ -136,7 +136,7 @@ def find_site_boilerplate(
     if not cfg.enabled or len(docs) < cfg.min_stories:
         return []
     keys = [[comparison_key(p) for p in paragraphs(doc.text)] for doc in docs]
-    eligible = [{k for k in doc_keys if k and _words(k) <= cfg.max_words} for doc_keys in keys]
+    present = [set(doc_keys) for doc_keys in keys]
     members: dict[str, list[int]] = defaultdict(list)
     for i, doc in enumerate(docs):
         members[site_of(doc.site, doc.url, doc.source)].append(i)
@@ -146,8 +146,13 @@ def find_site_boilerplate(
     for site, indices in members.items():
         if len(indices) < cfg.min_stories:
             continue
-        frequency = Counter(k for i in indices for k in eligible[i])
-        common = {k for k, n in frequency.items() if n >= cfg.min_stories}
+        frequency = Counter(k for i in indices for k in present[i])
+        # Words are counted only for keys frequent enough to matter: most paragraphs are unique.
+        common = {
+            k
+            for k, n in frequency.items()
+            if n >= cfg.min_stories and k and _words(k) <= cfg.max_words
+        }
         if common:
             candidates[site] = common
     if not candidates:
@@ -161,14 +166,14 @@ def find_site_boilerplate(
         total = len({story[i] for i in indices})
         stories_of: dict[str, set[str]] = defaultdict(set)
         for i in indices:
-            for k in eligible[i] & candidates[site]:
+            for k in present[i] & candidates[site]:
                 stories_of[k].add(story[i])
         for k, carriers in stories_of.items():
             n = len(carriers)
             if n >= cfg.min_stories and n >= cfg.min_share * total:
                 detail = f"in {n} of {total} stories of site {site}"
                 for i in indices:
-                    if k in eligible[i]:
+                    if k in present[i]:
                         boilerplate[i][k] = detail
     found: list[SiteLine] = []
     for i in sorted(boilerplate):
