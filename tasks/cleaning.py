@@ -116,12 +116,19 @@ class Cleaner:
         """
         detections = _Detections(self.detector)
         kept, removed = self._apply_rules(text)
+        settled = (tuple(kept), title)
         result = self._settle(kept, removed, title, detections)
         for _ in range(_MAX_SETTLE_PASSES):
+            view = _surviving_lines(result)
             known_title = None if result.title_line_no is not None else title
-            again = self._settle(_surviving_lines(result), [], known_title, detections)
+            if (tuple(view), known_title) == settled:
+                # The pass that gave ``result`` had this very input and removed nothing from
+                # it: _settle is a pure function, so another pass would change nothing.
+                break
+            again = self._settle(view, [], known_title, detections)
             if not again.removed and again.title == result.title:
                 break
+            settled = (tuple(view), known_title)
             again.removed = sorted(result.removed + again.removed, key=lambda r: r.line_no)
             result = again
         return result
