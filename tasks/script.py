@@ -73,7 +73,8 @@ def _bmp_table() -> tuple[np.ndarray, tuple[str | None, ...]]:
 
 def script_counts(text: str) -> Counter[str]:
     """How many letters of each script the text holds."""
-    if len(text) >= _SHORT:
+    ascii_text = text.isascii()
+    if len(text) >= _SHORT and not ascii_text:
         return _counts_numpy(text)
     counts: Counter[str] = Counter()
     # UTF-8 encodes ASCII, and only ASCII, as bytes below 0x80: what survives deleting every
@@ -81,7 +82,7 @@ def script_counts(text: str) -> Counter[str]:
     ascii_letters = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER))
     if ascii_letters:
         counts["LATIN"] = ascii_letters
-    if not text.isascii():
+    if not ascii_text:
         for char in "".join(_NON_ASCII_RUNS.findall(text)):
             script = _cached_script(char)
             if script is not None:
