@@ -22,3 +22,19 @@ def test_mixed_line_has_no_dominant_script():
 
 def test_no_letters_no_script():
     assert dominant_script("12:30 — 2024") is None
+
+
+def test_every_counting_path_agrees():
+    """Short, long ASCII and long non-ASCII texts take different paths; the counts agree."""
+    import random
+    import string
+
+    from tasks.script import _counts_numpy
+
+    rng = random.Random(0)
+    alphabet = string.printable + "éßЖжعربي中文😀"
+    for _ in range(200):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 1500)))
+        ascii_only = text.encode("ascii", "ignore").decode()
+        assert script_counts(text) == _counts_numpy(text)
+        assert script_counts(ascii_only) == _counts_numpy(ascii_only)
