@@ -11,6 +11,10 @@ Settings, and why:
   The line-level boilerplate cleaner downstream can drop a kept boilerplate line; it cannot
   bring back a lost paragraph.
 
+Embedded posts: a tweet embedded in the article is a quotation, but trafilatura discards it
+with its ``social``/``embed`` wrapper; :mod:`tasks.embeds` unwraps it first so it is extracted in
+place like any blockquote.
+
 Split bodies: trafilatura stops at the first container that looks like an article body, so a
 body cut into same-class containers around ad slots ends after its first part.
 :mod:`tasks.split_body` finds the containers that continue it (same class, close by, a quiet gap
@@ -53,6 +57,7 @@ from trafilatura.utils import load_html
 
 from tasks import reasons
 from tasks.documents import InputRecord, Reject
+from tasks.embeds import unwrap_posts
 from tasks.split_body import continuation_chunks
 
 _START_TAG = re.compile(r"<[A-Za-z]")
@@ -133,6 +138,8 @@ def extract_html(
         with _alarm(limits.timeout_s):
             page = _without_preamble(html)
             tree = load_html(page)
+            if tree is not None:
+                unwrap_posts(tree)
             doc = trafilatura.bare_extraction(
                 page if tree is None else tree,  # a tree is copied, ours stays intact
                 url=url,

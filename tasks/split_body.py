@@ -48,7 +48,7 @@ def continuation_chunks(tree: HtmlElement, paragraphs: Sequence[str]) -> list[Ht
     ``paragraphs`` are the extracted paragraphs, whitespace-collapsed; empty when the page is
     not split (the usual case).
     """
-    known = set(paragraphs)
+    known = " ".join(paragraphs)
     source = _source_container(tree, paragraphs)
     if source is None:
         return []
@@ -80,7 +80,7 @@ def _source_container(tree: HtmlElement, paragraphs: Sequence[str]) -> HtmlEleme
 
 
 def _next_chunk(
-    current: HtmlElement, source: HtmlElement, near: list[HtmlElement], known: set[str]
+    current: HtmlElement, source: HtmlElement, near: list[HtmlElement], known: str
 ) -> HtmlElement | None:
     """The continuation right after ``current``, or None when the gap is not quiet."""
     gap = 0
@@ -101,7 +101,12 @@ def _next_chunk(
     return None
 
 
-def _continues(element: HtmlElement, near: list[HtmlElement], known: set[str]) -> bool:
+def _continues(element: HtmlElement, near: list[HtmlElement], known: str) -> bool:
+    """Close to the source, outside comments and page furniture, with prose not yet extracted.
+
+    ``known`` is the extracted text on one line: a ``<p>`` split at ``<br>`` comes out as two
+    lines, so a paragraph counts as known when it is contained in it.
+    """
     for ancestor in element.iterancestors():
         if ancestor in near:
             break

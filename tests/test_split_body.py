@@ -123,3 +123,10 @@ def test_a_container_without_prose_is_no_continuation(lines: list[str]):
 def test_paragraphs_already_extracted_are_not_repeated():
     tree = lxml.html.fromstring(page(body(PART_ONE), AD, body(PART_ONE)))
     assert continuation_chunks(tree, PART_ONE) == []
+
+
+def test_prose_already_extracted_as_part_of_a_longer_line_is_known():
+    # Extraction may join or split a container's paragraphs differently from its <p> elements.
+    joined = [" ".join(PART_ONE)]
+    tree = lxml.html.fromstring(page(body(joined), AD, body(PART_ONE[1:])))
+    assert continuation_chunks(tree, joined) == []
