@@ -7,6 +7,7 @@ defaults) on the same pages with the same scoring::
 
     python bench/extraction.py                      # all three sets
     python bench/extraction.py --set cleanportaleval --limit 20
+    python bench/extraction.py --set l3s-gn1 --set cleaneval    # held-out sets
 
 Scoring, per set (see each set's SOURCE.md):
 
@@ -14,6 +15,10 @@ Scoring, per set (see each set's SOURCE.md):
   per page TP/FP/FN normalised to sum to 1, precision and recall averaged over pages, F1 of the
   averages (the upstream ``evaluate.py`` of scrapinghub's benchmark). CleanPortalEval gold is
   read without its ``URL:`` line and ``<h>``/``<p>``/``<l>`` markers, entities unescaped.
+* held out, never used to tune anything, only named with ``--set``: ``l3s-gn1`` (gold
+  ``articleBody`` of its ``ground-truth.json``, pages from ``original/``) and ``cleaneval``
+  (``dev`` and ``final-sample200`` parts, CleanEval gold read as for CleanPortalEval), both
+  scored like scrapinghub-aeb.
 * ``trafilatura-eval``: upstream snippet counting: a ``with`` snippet found in the output is a
   TP (missing: FN), a ``without`` snippet found is a FP; sums over pages.
 
