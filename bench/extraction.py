@@ -7,6 +7,7 @@ defaults) on the same pages with the same scoring::
 
     python bench/extraction.py                      # all three sets
     python bench/extraction.py --set cleanportaleval --limit 20
+    python bench/extraction.py --set l3s-gn1 --set cleaneval    # held-out sets
 
 Scoring, per set (see each set's SOURCE.md):
 
@@ -14,6 +15,10 @@ Scoring, per set (see each set's SOURCE.md):
   per page TP/FP/FN normalised to sum to 1, precision and recall averaged over pages, F1 of the
   averages (the upstream ``evaluate.py`` of scrapinghub's benchmark). CleanPortalEval gold is
   read without its ``URL:`` line and ``<h>``/``<p>``/``<l>`` markers, entities unescaped.
+* held out, never used to tune anything, only named with ``--set``: ``l3s-gn1`` (gold
+  ``articleBody`` of its ``ground-truth.json``, pages from ``original/``) and ``cleaneval``
+  (``dev`` and ``final-sample200`` parts, CleanEval gold read as for CleanPortalEval), both
+  scored like scrapinghub-aeb.
 * ``trafilatura-eval``: upstream snippet counting: a ``with`` snippet found in the output is a
   TP (missing: FN), a ``without`` snippet found is a FP; sums over pages.
 
@@ -45,6 +50,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 SETS = ("scrapinghub-aeb", "cleanportaleval", "trafilatura-eval")
+# Never used to tune anything: measured only to see whether a change generalises.
+HELD_OUT = ("l3s-gn1", "cleaneval")
 _TOKEN = re.compile(r"\w+")
 _CLEANEVAL_MARKER = re.compile(r"^[ \t]*<[hpl]>", re.MULTILINE)
 _URL_LINE = re.compile(r"\A\s*URL:[^\n]*")
@@ -87,11 +94,29 @@ def load_pages(eval_dir: Path, name: str, limit: int | None = None) -> list[Page
             )
             for gold in (folder / "GoldStandard").glob("*.txt")
         ]
+    elif name == "cleaneval":
+        pages = [
+            Page(
+                f"{part.name}/{gold.stem}",
+                part / "input" / f"{gold.stem}.html.gz",
+                cleaneval_text(gold.read_text(encoding="utf-8", errors="replace")),
+            )
+            for part in sorted(folder.iterdir())
+            if part.is_dir()
+            for gold in (part / "GoldStandard").glob("*.txt")
+        ]
+    elif name == "l3s-gn1":
+        truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+        pages = [
+            Page(key, folder / "original" / f"{key}.html.gz", item.get("articleBody") or "")
+            for key, item in truth.items()
+        ]
     elif name == "trafilatura-eval":
         data = json.loads((folder / "evaldata-subset.json").read_text(encoding="utf-8"))
         pages = [Page(key, folder / item["html"], item) for key, item in data.items()]
     else:
-        raise ValueError(f"unknown eval set {name!r} (known: {', '.join(SETS)})")
+        known = ", ".join(SETS + HELD_OUT)
+        raise ValueError(f"unknown eval set {name!r} (known: {known})")
     pages.sort(key=lambda page: page.id)
     return pages[:limit] if limit else pages
 
@@ -180,6 +205,8 @@ SCORERS: dict[str, Callable[[Sequence[Page], dict[str, str]], Score]] = {
     "scrapinghub-aeb": shingle_score,
     "cleanportaleval": shingle_score,
     "trafilatura-eval": snippet_score,
+    "l3s-gn1": shingle_score,
+    "cleaneval": shingle_score,
 }
 
 
@@ -302,7 +329,11 @@ def format_table(results: Sequence[SetResult]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--set", dest="sets", action="append", choices=SETS, help="eval set (repeatable)"
+        "--set",
+        dest="sets",
+        action="append",
+        choices=SETS + HELD_OUT,
+        help="eval set (repeatable); the held-out l3s-gn1 and cleaneval only when named",
     )
     parser.add_argument("--limit", type=int, default=None, help="first N pages of each set")
     parser.add_argument("--eval-dir", type=Path, default=None, help="folder holding the sets")

@@ -11,6 +11,17 @@ Settings, and why:
   The line-level boilerplate cleaner downstream can drop a kept boilerplate line; it cannot
   bring back a lost paragraph.
 
+Embedded posts: a tweet embedded in the article is a quotation, but trafilatura discards it
+with its ``social``/``embed`` wrapper; :mod:`tasks.embeds` unwraps it first so it is extracted in
+place like any blockquote.
+
+Split bodies: trafilatura stops at the first container that looks like an article body, so a
+body cut into same-class containers around ad slots ends after its first part.
+:mod:`tasks.split_body` finds the containers that continue it (same class, close by, a quiet gap
+between) and each is extracted with the same settings and appended. The page is parsed once
+here and the tree handed to trafilatura, which works on a copy; the check only walks the
+elements right after the source container, so pages that are not split cost about one tree copy.
+
 Output text: one paragraph per line from trafilatura, joined with blank lines (``\\n\\n``); a
 first line that repeats the title is dropped (the title is metadata).
 
@@ -41,9 +52,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import trafilatura
+from lxml.html import HtmlElement, tostring
+from trafilatura.utils import load_html
 
 from tasks import reasons
 from tasks.documents import InputRecord, Reject
+from tasks.embeds import unwrap_posts
+from tasks.split_body import continuation_chunks
 
 _START_TAG = re.compile(r"<[A-Za-z]")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
@@ -56,6 +71,15 @@ _PARSER_MAX_DEPTH = 255
 _DOCUMENT_START = re.compile(r"<!doctype\s|<html[\s>]", re.IGNORECASE)
 _BODY_TAG = re.compile(r"<body[\s>]", re.IGNORECASE)
 _PREAMBLE_SCAN = 65536
+# trafilatura settings shared by the page and its continuation containers (module docstring).
+_OPTIONS: dict[str, Any] = {
+    "include_comments": False,
+    "deduplicate": False,
+    "include_tables": True,
+    "include_images": False,
+    "include_links": False,
+    "include_formatting": False,
+}
 # record meta key <- Extracted attribute
 _META_FROM_EXTRACTED = {
     "url": "url",
@@ -112,26 +136,28 @@ def extract_html(
         return _reject(source, reasons.TOO_LARGE, too_large, html)
     try:
         with _alarm(limits.timeout_s):
+            page = _without_preamble(html)
+            tree = load_html(page)
+            if tree is not None:
+                unwrap_posts(tree)
             doc = trafilatura.bare_extraction(
-                _without_preamble(html),
+                page if tree is None else tree,  # a tree is copied, ours stays intact
                 url=url,
                 with_metadata=True,
-                include_comments=False,
-                deduplicate=False,
                 favor_precision=favor_precision,
-                include_tables=True,
-                include_images=False,
-                include_links=False,
-                include_formatting=False,
+                **_OPTIONS,
             )
+            title = _clean(getattr(doc, "title", None))
+            paragraphs = _paragraphs(getattr(doc, "text", None) or "", title)
+            if tree is not None and paragraphs:
+                paragraphs += _continuations(tree, paragraphs, favor_precision)
     except _ExtractTimeout:
         detail = f"extraction took longer than {limits.timeout_s:g} s"
         return _reject(source, reasons.EXTRACTION_TIMEOUT, detail, html)
     except Exception as exc:  # trafilatura and lxml fail in many ways on broken markup
         detail = f"{type(exc).__name__}: {exc}"
         return _reject(source, reasons.EXTRACTION_FAILED, detail, html)
-    title = _clean(getattr(doc, "title", None))
-    text = _paragraphs(getattr(doc, "text", None) or "", title)
+    text = "\n\n".join(paragraphs)
     if not text:
         detail = "no main text found in the page"
         depth = nesting_depth(html, _PARSER_MAX_DEPTH + 1)
@@ -197,6 +223,8 @@ def nesting_depth(html: str, stop_at: int) -> int:
             if depth >= stop_at:
                 return depth
     return depth
+
+
 def _without_preamble(html: str) -> str:
     """The page from its ``<!DOCTYPE>`` or ``<html>`` on, when something comes before it.
 
@@ -215,12 +243,27 @@ def _without_preamble(html: str) -> str:
     return html[match.start() :]
 
 
-def _paragraphs(text: str, title: str | None) -> str:
+def _paragraphs(text: str, title: str | None) -> list[str]:
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
     if lines and title and lines[0].casefold() == " ".join(title.split()).casefold():
         lines = lines[1:]
-    return "\n\n".join(lines)
+    return lines
+
+
+def _continuations(tree: HtmlElement, paragraphs: list[str], favor_precision: bool) -> list[str]:
+    """Paragraphs of the body's continuation containers (:mod:`tasks.split_body`).
+
+    Each container is extracted on its own, with the same settings, so the usual pruning
+    (ads, share bars, figures) applies inside it. A line repeating an earlier one is left to
+    the cleaner, which records why it goes.
+    """
+    found: list[str] = []
+    for chunk in continuation_chunks(tree, paragraphs):
+        fragment = f"<html><body>{tostring(chunk, encoding='unicode')}</body></html>"
+        doc = trafilatura.bare_extraction(fragment, favor_precision=favor_precision, **_OPTIONS)
+        found += _paragraphs(getattr(doc, "text", None) or "", None)
+    return found
 
 
 def _clean(value: Any) -> str | None:

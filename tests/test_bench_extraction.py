@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from bench.extraction import (
+    SCORERS,
     Page,
     cleaneval_text,
+    load_pages,
     run_newsclean,
     shingle_match,
     shingle_score,
@@ -74,3 +76,27 @@ def test_every_page_is_scored_duplicates_and_rejects_included(tmp_path):
     assert output.texts["stub"] == ""
     assert sum(output.outcomes.values()) == 3
     assert output.outcomes["duplicate"] == 1
+
+
+def test_held_out_sets_load_with_their_gold(tmp_path):
+    """cleaneval (two parts, CleanEval gold) and l3s-gn1 (derived ground-truth.json) layouts."""
+    import json
+
+    for part in ("dev", "final-sample200"):
+        (tmp_path / "cleaneval" / part / "GoldStandard").mkdir(parents=True)
+        (tmp_path / "cleaneval" / part / "input").mkdir()
+        gold = tmp_path / "cleaneval" / part / "GoldStandard" / "7.txt"
+        gold.write_text("URL: http://example.com/7\n<p>Gold text of the page.\n")
+    l3s = tmp_path / "l3s-gn1"
+    l3s.mkdir()
+    truth = {"u-1": {"url": "http://example.com/1", "articleBody": "Body one."}}
+    (l3s / "ground-truth.json").write_text(json.dumps(truth))
+
+    cleaneval = load_pages(tmp_path, "cleaneval")
+    assert [page.id for page in cleaneval] == ["dev/7", "final-sample200/7"]
+    assert cleaneval[0].path == tmp_path / "cleaneval" / "dev" / "input" / "7.html.gz"
+    assert cleaneval[0].gold == "Gold text of the page."
+    (page,) = load_pages(tmp_path, "l3s-gn1")
+    assert (page.id, page.gold) == ("u-1", "Body one.")
+    assert page.path == l3s / "original" / "u-1.html.gz"
+    assert SCORERS["cleaneval"] is SCORERS["l3s-gn1"] is shingle_score

@@ -47,6 +47,8 @@ HOSTILE: dict[str, list[str]] = {
     "tasks.cleaning._ADDRESS": ["a" * N, "a@" * (N // 2), "@" * N, "www." * (N // 4)],
     "tasks.cleaning._TITLE_AFFIX": [" " * N, " -" * (N // 2), " | " * (N // 3)],
     "tasks.cleaning._UNSPACED": ["中" * N, "中a" * (N // 2), "中" * 7 + "a" * N],
+    "tasks.split_body._COMMENT_AREA": ["comm" * (N // 4), "c" * N],
+    "tasks.split_body._SENTENCE_END": ["." * N, "." + '"' * N + "x", '."' * (N // 2) + "x"],
     "tasks.extract._BODY_TAG": ["<body" * (N // 5), "<" * N],
     "tasks.extract._DOCUMENT_START": ["<!doctype" * (N // 9), "<html" * (N // 5), "<" * N],
     "tasks.site_apply._RECORD_SUFFIX": ["#1" * (N // 2) + "x", "#" + "1" * N + "x"],
