@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tasks import lsh, minhash, words
+from tasks import lsh, minhash, story_pairs, words
 from tasks.dedup_link import UnionFind
 
 _ROW_BITS = 12
@@ -252,10 +252,12 @@ def assign(
         loaded = iter(earlier_texts(old) if old and earlier_texts else [])
         return [texts[i] if i < n else next(loaded) for i in nodes]
 
-    accepted = verify(a, b, text_of, cfg, holders)
+    x, y = story_pairs.shared_passage_pairs(
+        a, b, lambda nodes: passages(text_of(nodes), cfg), holders, cfg.max_anchor_docs, n
+    )
     uf = UnionFind(n + m)
-    for x, y in zip(a[accepted].tolist(), b[accepted].tolist(), strict=True):
-        uf.union(x, y)
+    for p, q in zip(x.tolist(), y.tolist(), strict=True):
+        uf.union(p, q)
     roots = [uf.find(i) for i in range(n)]
     smallest_new: dict[int, str] = {}
     for root, doc_id in zip(roots, doc_ids, strict=True):

@@ -1,0 +1,68 @@
+"""Joining passages (tasks.story_pairs) finds exactly the pairs that pair-by-pair verification
+(tasks.stories.verify) accepts, earlier articles included."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from tasks import stories, story_pairs
+from tasks.stories import StoryConfig
+
+VOCABULARY = [f"w{i}" for i in range(60)]  # small: texts share many 8-word runs by chance
+
+
+def corpus(rng: random.Random, n: int) -> list[str]:
+    """Texts from a small vocabulary with planted passages: long shared ones (a story), short
+    ones (8-19 words: an anchor but no passage) and one in more than 50 texts (boilerplate)."""
+    def words(k: int) -> list[str]:
+        return [rng.choice(VOCABULARY) for _ in range(k)]
+
+    quotes = [words(rng.randint(20, 40)) for _ in range(6)]
+    shorts = [words(rng.randint(8, 19)) for _ in range(6)]
+    footer = words(25)
+    texts = []
+    for i in range(n):
+        parts = [words(rng.randint(30, 120))]
+        if rng.random() < 0.3:
+            parts.append(rng.choice(quotes))
+        if rng.random() < 0.3:
+            parts.append(rng.choice(shorts))
+        if i % 2 == 0:
+            parts.append(footer)
+        parts.append(words(rng.randint(10, 60)))
+        texts.append(" ".join(w for part in parts for w in part))
+    return texts
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_join_finds_exactly_the_verified_pairs(seed: int) -> None:
+    rng = random.Random(seed)
+    texts = corpus(rng, 160)
+    new = 120  # the last 40 play earlier articles: pairs of two of them must not appear
+    cfg = StoryConfig()
+    flat, offsets = stories.anchors(texts, cfg)
+    a, b, holders = stories.candidate_pairs(flat, offsets, cfg)
+    a, b = a[a < new], b[a < new]
+
+    def text_of(nodes: list[int]) -> list[str]:
+        return [texts[i] for i in nodes]
+
+    accepted = stories.verify(a, b, text_of, cfg, holders)
+    x, y = story_pairs.shared_passage_pairs(
+        a, b, lambda nodes: stories.passages(text_of(nodes), cfg), holders,
+        cfg.max_anchor_docs, new,
+    )
+    expected = set(zip(a[accepted].tolist(), b[accepted].tolist(), strict=True))
+    assert set(zip(x.tolist(), y.tolist(), strict=True)) == expected
+    assert expected and len(expected) < a.size  # the corpus has both kinds of candidate
+    assert np.all(x < y) and np.all(x < new)
+
+
+def test_no_candidates_no_pairs() -> None:
+    empty = np.empty(0, dtype=np.int64)
+    holders = (np.empty(0, dtype=np.uint64), empty)
+    x, y = story_pairs.shared_passage_pairs(empty, empty, lambda _: [], holders, 50, 0)
+    assert x.size == y.size == 0
