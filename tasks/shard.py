@@ -34,6 +34,10 @@ from tasks.normalize import comparison_key
 from tasks.pause import pause_point
 
 _DONE = "_SUCCESS"
+#: Shards a mid-sized input is cut into (see :func:`plan_shards`), and their floor.
+SPREAD = 8
+MIN_SPREAD_FILES = 50
+MIN_SPREAD_BYTES = 4 << 20
 
 
 @dataclass(slots=True)
@@ -246,16 +250,35 @@ def load_signatures(folder: Path) -> Signatures:
     )
 
 
-def plan_shards(files: Sequence[str], max_files: int, max_bytes: int) -> list[list[str]]:
-    """Consecutive files grouped by count and size; order kept so plans are reproducible."""
+def plan_shards(
+    files: Sequence[str],
+    max_files: int,
+    max_bytes: int,
+    *,
+    spread: int = SPREAD,
+    min_files: int = MIN_SPREAD_FILES,
+    min_bytes: int = MIN_SPREAD_BYTES,
+) -> list[list[str]]:
+    """Consecutive files grouped by count and size; order kept so plans are reproducible.
+
+    A mid-sized input is cut into about ``spread`` shards rather than a few full ones, so that
+    one big last shard does not leave the other workers idle (500 pages of 166 KB made one
+    64 MiB shard and one of 19 MiB: half a worker wasted). Shards never go below ``min_files``
+    files or ``min_bytes`` for that, and a large input keeps the ``max_*`` sizes, so the plan of
+    a growing folder only changes at its end once it holds ``spread`` full shards.
+    """
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(os.path.getsize(path))
+        except OSError:
+            sizes.append(0)
+    max_files = min(max_files, max(-(-len(files) // spread), min_files))
+    max_bytes = min(max_bytes, max(-(-sum(sizes) // spread), min_bytes))
     shards: list[list[str]] = []
     current: list[str] = []
     size = 0
-    for path in files:
-        try:
-            length = os.path.getsize(path)
-        except OSError:
-            length = 0
+    for path, length in zip(files, sizes, strict=True):
         if current and (len(current) >= max_files or size + length > max_bytes):
             shards.append(current)
             current, size = [], 0
