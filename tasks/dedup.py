@@ -2,9 +2,7 @@
 
 The work is split so it scales: :func:`compute_signatures` runs per shard (in worker
 processes if wanted; results are deterministic and :meth:`Signatures.concat` joins them), then
-:func:`deduplicate` clusters the whole collection once. Start worker processes with the
-``spawn`` or ``forkserver`` method (or fork them before the parent computes any signature):
-rensa runs a Rust thread pool, and a child forked after it started deadlocks in rensa.
+:func:`deduplicate` clusters the whole collection once.
 
 **Exact** duplicates have the same text after casefolding and collapsing whitespace
 (punctuation differences are *not* exact; they show up as near duplicates with similarity 1).
@@ -48,8 +46,8 @@ perms) would miss 1.6% of pairs at J=0.5; two rows make half of all J=0.1 pairs 
 On the test fixtures, k=4 keeps wire copies at J 0.83-0.92 against the original (k=5:
 0.82-0.90), while unrelated stories on the same topic (the repository's seed articles) share
 almost no 4-word shingle (J <= 0.004, vs <= 0.016 with k=3, where stock phrases count).
-Rensa's bulk MinHash makes permutations nearly free (tokenising dominates), and 192 of them
-give the estimate a standard error <= 0.036.
+One-permutation MinHash makes permutations nearly free (one hash per shingle whatever their
+number), and 192 of them give the estimate a standard error <= 0.036.
 """
 
 from __future__ import annotations
@@ -62,6 +60,8 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks import dedup_link, lsh, minhash, words
 
@@ -254,17 +254,16 @@ class Earlier:
 
 
 def compute_signatures(
-    texts: Sequence[str],
+    texts: Sequence[str] | pa.Array | pa.ChunkedArray,
     cfg: DedupConfig | None = None,
     *,
     batch_size: int = 4096,
     workers: int = 1,
 ) -> Signatures:
-    """Signatures for ``texts``, in bulk, ``batch_size`` texts per rensa call (bounds memory).
+    """Signatures for ``texts``, in bulk, ``batch_size`` texts at a time (bounds memory).
 
     Deterministic across processes: run it per shard anywhere and :meth:`Signatures.concat`.
-    ``workers > 1`` signs batches in that many fresh processes (forkserver, else spawn: a
-    forked child of a process that already ran rensa's thread pool deadlocks).
+    ``workers > 1`` signs batches in that many fresh processes (forkserver, else spawn).
     """
     cfg = cfg or DedupConfig()
     if batch_size < 1:
@@ -278,14 +277,13 @@ def compute_signatures(
     lengths = np.empty(n, dtype=np.int64)
     for lo in range(0, n, batch_size):
         batch = texts[lo : lo + batch_size]
-        folded = [words.fold(text) for text in batch]
-        hi = lo + len(folded)
-        flat, offsets = minhash.shingle_hashes(folded, cfg.shingle_size, casefolded=True)
-        matrix[lo:hi] = minhash.minhash_matrix(flat, offsets, cfg.num_perm, cfg.seed)
-        counts[lo:hi] = np.diff(offsets)
-        digests = b"".join(minhash.exact_hash(text, casefolded=True) for text in folded)
-        exact[lo:hi] = np.frombuffer(digests, dtype="<u8").reshape(-1, 2)
-        lengths[lo:hi] = np.fromiter(map(len, batch), dtype=np.int64, count=hi - lo)
+        hi = lo + len(batch)
+        buf, offsets = words.encode(batch)
+        flat, set_offsets = minhash.encoded_shingle_hashes(buf, offsets, cfg.shingle_size)
+        matrix[lo:hi] = minhash.minhash_matrix(flat, set_offsets, cfg.num_perm, cfg.seed)
+        counts[lo:hi] = np.diff(set_offsets)
+        exact[lo:hi] = minhash.exact_hashes(buf, offsets)
+        lengths[lo:hi] = _char_lengths(batch)
     return Signatures(
         matrix=matrix,
         shingle_counts=counts,
@@ -297,18 +295,32 @@ def compute_signatures(
     )
 
 
-def _sign_batch(args: tuple[list[str], DedupConfig, int]) -> Signatures:
+def _char_lengths(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(texts, pa.Array | pa.ChunkedArray):
+        return pc.utf8_length(texts).fill_null(0).to_numpy().astype(np.int64)
+    return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+
+
+def _sign_batch(args: tuple[list[str] | pa.Array, DedupConfig, int]) -> Signatures:
     texts, cfg, batch_size = args
     return compute_signatures(texts, cfg, batch_size=batch_size)
 
 
 def _compute_in_processes(
-    texts: Sequence[str], cfg: DedupConfig, batch_size: int, workers: int
+    texts: Sequence[str] | pa.Array | pa.ChunkedArray,
+    cfg: DedupConfig,
+    batch_size: int,
+    workers: int,
 ) -> Signatures:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    arrow = isinstance(texts, pa.Array | pa.ChunkedArray)
     jobs = (
-        (list(texts[lo : lo + batch_size]), cfg, batch_size)
+        (
+            texts[lo : lo + batch_size] if arrow else list(texts[lo : lo + batch_size]),
+            cfg,
+            batch_size,
+        )
         for lo in range(0, len(texts), batch_size)
     )
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

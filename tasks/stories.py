@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tasks import lsh, minhash, words
+from tasks import lsh, minhash
 from tasks.dedup_link import UnionFind
 
 _ROW_BITS = 12
@@ -84,17 +84,16 @@ def anchors(texts: Sequence[str], cfg: StoryConfig | None = None) -> tuple[np.nd
     cfg = cfg or StoryConfig()
     flats, offsets = [], [np.zeros(1, dtype=np.int64)]
     for lo in range(0, len(texts), _CHUNK):
-        folded = [words.fold(t) for t in texts[lo : lo + _CHUNK]]
-        flat, offs = _chunk_anchors(folded, cfg)
+        flat, offs = _chunk_anchors(texts[lo : lo + _CHUNK], cfg)
         flats.append(flat)
         offsets.append(offs[1:] + offsets[-1][-1])
     flat = np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)
     return flat, np.concatenate(offsets)
 
 
-def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, np.ndarray]:
-    n, w = len(folded), cfg.window
-    shingles, counts = minhash.ordered_shingles(folded, cfg.anchor_words)
+def _chunk_anchors(texts: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, np.ndarray]:
+    n, w = len(texts), cfg.window
+    shingles, counts = minhash.ordered_shingles(texts, cfg.anchor_words)
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=first[1:])
     if shingles.size >= w:
@@ -116,9 +115,8 @@ def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray,
 def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per text: its distinct ``passage_words``-word shingle hashes (sorted) and the anchor of
     each (the minimum of the ``window`` anchor shingles it spans: its window's anchor)."""
-    folded = [words.fold(t) for t in texts]
-    long_flat, long_counts = minhash.ordered_shingles(folded, cfg.passage_words)
-    short_flat, short_counts = minhash.ordered_shingles(folded, cfg.anchor_words)
+    long_flat, long_counts = minhash.ordered_shingles(texts, cfg.passage_words)
+    short_flat, short_counts = minhash.ordered_shingles(texts, cfg.anchor_words)
     long_bounds = np.concatenate(([0], np.cumsum(long_counts)))
     short_bounds = np.concatenate(([0], np.cumsum(short_counts)))
     out = []
