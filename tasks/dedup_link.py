@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tasks import lsh, minhash
+from tasks import kernels, lsh, minhash, textspill
 
 if TYPE_CHECKING:
     from tasks.dedup import DedupConfig, Signatures
@@ -62,49 +62,36 @@ def _verify_batch(
     the accepted candidate pairs, ``accepted``, and how many candidate pairs were verified.
     """
     texts, counts, ranks, pair_a, pair_b, k, cfg = job
-    sets = _sets(texts, counts, k)
-    uf = UnionFind(len(texts))
-    out_a, out_b, measures, verified = [], [], [], 0
-    for x, y in zip(pair_a, pair_b, strict=True):
-        if uf.find(x) == uf.find(y):
-            continue
-        verified += 1
-        measured = minhash.jaccard_containment(sets[x], sets[y])
-        if is_near(cfg, *measured):
-            uf.union(x, y)
-            out_a.append(x)
-            out_b.append(y)
-            measures.append(measured)
-    accepted = len(out_a)
-    done = set(zip(out_a, out_b, strict=True))
-    roots = [uf.find(i) for i in range(len(texts))]
-    best: dict[int, int] = {}
-    for i, root in enumerate(roots):
-        if root not in best or ranks[i] < ranks[best[root]]:
-            best[root] = i
-    for i, root in enumerate(roots):
-        keep = best[root]
-        if keep != i and (min(i, keep), max(i, keep)) not in done:
-            out_a.append(i)
-            out_b.append(keep)
-            measures.append(minhash.jaccard_containment(sets[i], sets[keep]))
-    return out_a, out_b, measures, accepted, verified
+    flat, offsets = _sets(texts, counts, k)
+    out_a, out_b, jaccard, containment, accepted, verified = kernels.verify_pairs(
+        flat,
+        offsets,
+        np.asarray(pair_a, dtype=np.int64),
+        np.asarray(pair_b, dtype=np.int64),
+        np.asarray(ranks, dtype=np.int64),
+        cfg.jaccard_threshold,
+        cfg.containment_threshold,
+        cfg.min_jaccard_for_containment,
+    )
+    measures = list(zip(jaccard.tolist(), containment.tolist(), strict=True))
+    return out_a.tolist(), out_b.tolist(), measures, int(accepted), int(verified)
 
 
 def _measure_batch(job: tuple) -> list[tuple[float, float]]:
     texts, counts, pair_a, pair_b, k = job
-    sets = _sets(texts, counts, k)
-    return [
-        minhash.jaccard_containment(sets[x], sets[y]) for x, y in zip(pair_a, pair_b, strict=True)
-    ]
+    flat, offsets = _sets(texts, counts, k)
+    jaccard, containment = kernels.overlaps(
+        flat, offsets, np.asarray(pair_a, dtype=np.int64), np.asarray(pair_b, dtype=np.int64)
+    )
+    return list(zip(jaccard.tolist(), containment.tolist(), strict=True))
 
 
-def _sets(texts: list[str], counts: list[int], k: int) -> list[np.ndarray]:
-    computed = minhash.shingle_sets(texts, k)
-    for i, (shingles, count) in enumerate(zip(computed, counts, strict=True)):
-        if shingles.size != count:
-            raise ValueError(f"a text does not match its signature (batch row {i})")
-    return computed
+def _sets(texts: Sequence[str], counts: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    flat, offsets = minhash.shingle_hashes(texts, k)
+    mismatch = np.flatnonzero(np.diff(offsets) != np.asarray(counts, dtype=np.int64))
+    if mismatch.size:
+        raise ValueError(f"a text does not match its signature (batch row {int(mismatch[0])})")
+    return flat, offsets
 
 
 class ExactVerifier:
@@ -132,7 +119,7 @@ class ExactVerifier:
             ga, gb = a[group], b[group]
             docs = lsh.sorted_unique(np.concatenate((ga, gb)))
             local_a, local_b = np.searchsorted(docs, ga), np.searchsorted(docs, gb)
-            texts = [self.texts[i] for i in docs.tolist()]
+            texts = textspill.take(self.texts, docs)
             yield docs, (texts, self.counts[docs].tolist(), local_a.tolist(), local_b.tolist())
 
     def _verify_jobs(

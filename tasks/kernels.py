@@ -239,3 +239,92 @@ def collapsed(
                 m += 4
         bounds[i + 1] = m
     return out[:m].copy(), bounds
+
+
+@njit(cache=True, inline="always")
+def _overlap(flat: np.ndarray, offsets: np.ndarray, x: int, y: int) -> tuple[float, float]:
+    """Exact Jaccard and containment of the sorted unique sets ``x`` and ``y`` (a merge)."""
+    i, i_end, j, j_end = offsets[x], offsets[x + 1], offsets[y], offsets[y + 1]
+    size_x, size_y = i_end - i, j_end - j
+    if size_x == 0 or size_y == 0:
+        return 0.0, 0.0
+    inter = 0
+    while i < i_end and j < j_end:
+        if flat[i] == flat[j]:
+            inter += 1
+            i += 1
+            j += 1
+        elif flat[i] < flat[j]:
+            i += 1
+        else:
+            j += 1
+    return inter / (size_x + size_y - inter), inter / min(size_x, size_y)
+
+
+@njit(cache=True, inline="always")
+def _root(parent: np.ndarray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@njit(cache=True)
+def overlaps(
+    flat: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ``(jaccard, containment)`` of each pair of sets ``(a[i], b[i])``."""
+    jaccard = np.empty(a.size, dtype=np.float64)
+    containment = np.empty(a.size, dtype=np.float64)
+    for p in range(a.size):
+        jaccard[p], containment[p] = _overlap(flat, offsets, a[p], b[p])
+    return jaccard, containment
+
+
+@njit(cache=True)
+def verify_pairs(
+    flat: np.ndarray,
+    offsets: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    ranks: np.ndarray,
+    jaccard_threshold: float,
+    containment_threshold: float,
+    min_jaccard: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Candidate pairs (in the given order) verified exactly, then every member of each
+    resulting cluster measured against its best-ranked member; see
+    :func:`tasks.dedup_link._verify_batch`. A pair whose two sets are already connected is
+    skipped. Returns ``(a, b, jaccard, containment, accepted, verified)``: the first
+    ``accepted`` rows are the accepted candidate pairs, the rest the cluster measurements."""
+    n = offsets.size - 1
+    parent = np.arange(n)
+    out_a = np.empty(a.size + n, dtype=np.int64)
+    out_b = np.empty(a.size + n, dtype=np.int64)
+    out_j = np.empty(a.size + n, dtype=np.float64)
+    out_c = np.empty(a.size + n, dtype=np.float64)
+    m, verified = 0, 0
+    for p in range(a.size):
+        x, y = a[p], b[p]
+        rx, ry = _root(parent, x), _root(parent, y)
+        if rx == ry:
+            continue
+        verified += 1
+        jac, con = _overlap(flat, offsets, x, y)
+        if jac >= jaccard_threshold or (con >= containment_threshold and jac >= min_jaccard):
+            parent[max(rx, ry)] = min(rx, ry)
+            out_a[m], out_b[m], out_j[m], out_c[m] = x, y, jac, con
+            m += 1
+    accepted = m
+    best = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        r = _root(parent, i)
+        if best[r] < 0 or ranks[i] < ranks[best[r]]:
+            best[r] = i
+    for i in range(n):
+        keep = best[_root(parent, i)]
+        if keep != i:
+            jac, con = _overlap(flat, offsets, i, keep)
+            out_a[m], out_b[m], out_j[m], out_c[m] = i, keep, jac, con
+            m += 1
+    return out_a[:m], out_b[:m], out_j[:m], out_c[:m], accepted, verified
