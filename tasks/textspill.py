@@ -36,6 +36,8 @@ class SpilledTexts(Sequence[str]):
         self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
         reader = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(self._map)))
         self._column = reader.read_all().column("text")
+        sizes = [len(chunk) for chunk in self._column.chunks]
+        self._starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self._reads = 0
 
     def __len__(self) -> int:
@@ -66,7 +68,26 @@ class SpilledTexts(Sequence[str]):
 
     def take(self, rows: np.ndarray | Sequence[int]) -> pa.Array:
         """The given rows (in that order) as one ``large_string`` array held in memory."""
-        taken = self._column.take(pa.array(np.asarray(rows, dtype=np.int64))).combine_chunks()
+        _return_freed_memory()  # what earlier batches used: Arrow's allocator keeps it
+        rows = np.asarray(rows, dtype=np.int64)
+        rows = np.where(rows < 0, rows + len(self), rows)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
+            raise IndexError("row out of range")
+        # Chunk by chunk: Arrow's take on a chunked column first concatenates every chunk,
+        # i.e. copies (and pages in) the whole corpus.
+        chunk_of = np.searchsorted(self._starts, rows, side="right") - 1
+        order = np.argsort(chunk_of, kind="stable")
+        grouped = chunk_of[order]
+        bounds = np.flatnonzero(np.diff(grouped, prepend=-1, append=-2))
+        pieces = [
+            self._column.chunk(int(grouped[lo])).take(
+                rows[order[lo:hi]] - self._starts[grouped[lo]]
+            )
+            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+        ]
+        taken = pa.concat_arrays(pieces) if pieces else pa.array([], type=pa.large_string())
+        if not np.all(order[1:] > order[:-1]):
+            taken = taken.take(np.argsort(order))
         self.release()
         return taken
 
@@ -115,6 +136,12 @@ def take(texts: Sequence[str], rows: np.ndarray | Sequence[int]) -> Sequence[str
     return [texts[int(i)] for i in np.asarray(rows).tolist()]
 
 
+def _return_freed_memory() -> None:
+    """Give memory Arrow freed back to the OS (its allocator otherwise keeps it for reuse, and
+    a process that read a few GB of shards would look, and be counted, that big)."""
+    pa.default_memory_pool().release_unused()
+
+
 def write_texts(path: Path, batches: Iterable[pa.Array | pa.ChunkedArray]) -> int:
     """Append each batch of texts (one shard at a time) to a new Arrow file; returns rows."""
     rows = 0
@@ -125,6 +152,8 @@ def write_texts(path: Path, batches: Iterable[pa.Array | pa.ChunkedArray]) -> in
             for chunk in chunks:
                 writer.write_batch(pa.record_batch([chunk], schema=_SCHEMA))
                 rows += len(chunk)
+            del batch, column, chunks
+            _return_freed_memory()
     return rows
 
 
