@@ -418,19 +418,14 @@ def deduplicate(
     # share its shingles, so the choice cannot change the outcome.
     _, group_of = np.unique(signatures.exact_hashes, axis=0, return_inverse=True)
     group_of = group_of.reshape(-1)
-    rep_of_group: dict[int, int] = {}
-    for i in sorted(range(n), key=lambda i: doc_ids[i]):
-        g = int(group_of[i])
-        if g in rep_of_group:
-            uf.union(rep_of_group[g], i)
-        else:
-            rep_of_group[g] = i
-    rep = np.array([rep_of_group[int(g)] for g in group_of], dtype=np.int64)
-
-    active = np.array(
-        sorted(i for i in rep_of_group.values() if signatures.shingle_counts[i] > 0),
-        dtype=np.int64,
-    )
+    by_id = np.array(sorted(range(n), key=doc_ids.__getitem__), dtype=np.int64)
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[by_id] = np.arange(n)
+    first = np.full(int(group_of.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, group_of, id_rank)
+    rep = by_id[first[group_of]]
+    uf.union_pairs(rep, np.arange(n))
+    active = np.flatnonzero((rep == np.arange(n)) & (signatures.shingle_counts > 0))
     a, b, big = lsh.candidate_pairs(signatures.matrix, active, cfg.bands)
     verifier = None
     if verify == "exact" and texts is not None:
@@ -475,17 +470,14 @@ def _decide(
     rep: np.ndarray,
     verifier: dedup_link.ExactVerifier | None,
 ) -> list[Decision]:
-    """Pick the kept copy of every cluster and describe each dropped copy against it."""
+    """Pick the kept copy of every cluster and describe each dropped copy against it.
+
+    Per document work is array work; the policy's sort key (Python tuples) is only computed
+    for documents in clusters of two or more and for the earlier articles they joined.
+    """
     n = len(doc_ids)
-    members: dict[int, list[int]] = {}
-    for i in range(n):
-        members.setdefault(uf.find(i), []).append(i)
-    fixed: dict[int, list[int]] = {}
+    m = len(earlier) if earlier is not None else 0
     if earlier is not None:
-        for j in range(len(earlier)):
-            root = uf.find(n + j)
-            if root in members:
-                fixed.setdefault(root, []).append(n + j)
         key = _canonical_key(
             cfg,
             [*doc_ids, *earlier.doc_ids],
@@ -496,23 +488,43 @@ def _decide(
         )
     else:
         key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
+    roots = uf.roots()
+    run_roots = roots[:n]
+    size = np.bincount(run_roots, minlength=n + m)  # this run's documents per cluster
+    shared = size[run_roots] > 1
+    joined = size[roots[n:]] > 0  # earlier articles in a cluster of this run's documents
+    ranked = np.concatenate((np.flatnonzero(shared), n + np.flatnonzero(joined)))
+    order = np.array(sorted(ranked.tolist(), key=key), dtype=np.int64)
+    rank = np.full(n + m, n + m, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    # Kept copy of each cluster: the best earlier article in it if any, else the best member.
+    best = np.full(n + m, n + m, dtype=np.int64)
+    np.minimum.at(best, run_roots[shared], rank[:n][shared])
+    best_earlier = np.full(n + m, n + m, dtype=np.int64)
+    np.minimum.at(best_earlier, roots[n:][joined], rank[n:][joined])
+    best = np.where(best_earlier < n + m, best_earlier, best)
+    keep_rank = best[run_roots]
+    keep = np.arange(n)  # a document alone in its cluster keeps itself
+    clustered = keep_rank < n + m
+    keep[clustered] = order[keep_rank[clustered]]
 
     decisions: list[Decision | None] = [None] * n
     near_pairs: list[tuple[int, int]] = []  # (dropped doc, its kept copy), both of this run
     earlier_drops: list[tuple[int, int]] = []  # (dropped doc, earlier row)
-    for root, cluster in members.items():
-        keep = min(fixed.get(root) or cluster, key=key)
-        if keep < n:
-            decisions[keep] = Decision(doc_ids[keep], kept=True, cluster_size=len(cluster))
-        for i in cluster:
-            if i == keep:
-                continue
-            if keep >= n:
-                earlier_drops.append((i, keep - n))
-            elif group_of[i] == group_of[keep]:
-                decisions[i] = _dropped(doc_ids[i], doc_ids[keep], 1.0, 1.0, "exact")
-            else:
-                near_pairs.append((i, keep))
+    exact = np.zeros(n, dtype=bool)
+    in_run = keep < n
+    exact[in_run] = group_of[np.flatnonzero(in_run)] == group_of[keep[in_run]]
+    for i, k, same, cluster in zip(
+        range(n), keep.tolist(), exact.tolist(), size[run_roots].tolist(), strict=True
+    ):
+        if i == k:
+            decisions[i] = Decision(doc_ids[i], kept=True, cluster_size=cluster)
+        elif k >= n:
+            earlier_drops.append((i, k - n))
+        elif same:
+            decisions[i] = _dropped(doc_ids[i], doc_ids[k], 1.0, 1.0, "exact")
+        else:
+            near_pairs.append((i, k))
     measured = dedup_link.measure_pairs(
         signatures,
         verifier,

@@ -31,22 +31,36 @@ _ESTIMATE_CHUNK = 1 << 16  # pairs compared per numpy block
 
 
 class UnionFind:
-    """Plain union-find over 0..n-1 (a local object, no module state); roots are minima."""
+    """Union-find over 0..n-1 (a local object, no module state); roots are minima.
+
+    The parents are one int64 array (8 bytes per node, not a Python int object each) and
+    the bulk operations run compiled: :meth:`union_pairs`, :meth:`roots`.
+    """
 
     def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+        self.parent = np.arange(n, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.parent.size)
 
     def find(self, x: int) -> int:
         parent = self.parent
         while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
+            x = int(parent[x])
         return x
 
     def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        self.union_pairs(np.array([a], dtype=np.int64), np.array([b], dtype=np.int64))
+
+    def union_pairs(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Join ``a[i]`` and ``b[i]`` for every ``i``."""
+        kernels.union_pairs(
+            self.parent, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        )
+
+    def roots(self) -> np.ndarray:
+        """The root (smallest member) of every node's set."""
+        return kernels.roots(self.parent)
 
 
 def _verify_batch(
@@ -164,11 +178,10 @@ class ExactVerifier:
             _verify_batch, jobs, len(groups)
         ):
             verified += count
-            pairs = zip(docs[out_a].tolist(), docs[out_b].tolist(), measures, strict=True)
-            for i, (x, y, measured) in enumerate(pairs):
-                if i < accepted:
-                    uf.union(x, y)
-                self.measured[(min(x, y), max(x, y))] = measured
+            xs, ys = docs[out_a], docs[out_b]
+            uf.union_pairs(xs[:accepted], ys[:accepted])
+            pairs = zip(np.minimum(xs, ys).tolist(), np.maximum(xs, ys).tolist(), strict=True)
+            self.measured.update(zip(pairs, measures, strict=True))
         return verified
 
     def measure(self, a: Sequence[int], b: Sequence[int]) -> list[tuple[float, float]]:
@@ -199,9 +212,8 @@ def batches(a: np.ndarray, b: np.ndarray, limit: int | None = None) -> list[np.n
     nodes, inverse = np.unique(np.concatenate((a, b)), return_inverse=True)
     ia, ib = inverse[: a.size], inverse[a.size :]
     uf = UnionFind(nodes.size)
-    for x, y in zip(ia.tolist(), ib.tolist(), strict=True):
-        uf.union(x, y)
-    root = np.array([uf.find(i) for i in range(nodes.size)], dtype=np.int64)
+    uf.union_pairs(ia, ib)
+    root = uf.roots()
     docs_of = np.bincount(root, minlength=nodes.size)
     component = root[ia]
     order = np.argsort(component, kind="stable")
@@ -298,8 +310,7 @@ def link_candidates(
     if verifier is None:
         containment = minhash.containment_from_jaccard(jaccard, counts[a], counts[b])
         near = is_near(cfg, jaccard, containment)
-        for x, y in zip(a[near].tolist(), b[near].tolist(), strict=True):
-            uf.union(x, y)
+        uf.union_pairs(a[near], b[near])
         return 0
     return verifier.verify(a, b, jaccard, cfg, uf)
 
@@ -347,5 +358,4 @@ def link_earlier(
     )
     usable = (size_new > 0) & (size_old > 0)
     accepted = exact | (usable & is_near(cfg, jaccard, containment))
-    for x, y in zip(new_rows[accepted].tolist(), earlier_rows[accepted].tolist(), strict=True):
-        uf.union(x, offset + y)
+    uf.union_pairs(new_rows[accepted], offset + earlier_rows[accepted])

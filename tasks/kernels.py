@@ -328,3 +328,21 @@ def verify_pairs(
             out_a[m], out_b[m], out_j[m], out_c[m] = i, keep, jac, con
             m += 1
     return out_a[:m], out_b[:m], out_j[:m], out_c[:m], accepted, verified
+
+
+@njit(cache=True)
+def union_pairs(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Union-find: join ``a[i]`` and ``b[i]`` for every ``i`` (roots are the minima)."""
+    for p in range(a.size):
+        ra, rb = _root(parent, a[p]), _root(parent, b[p])
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+
+@njit(cache=True)
+def roots(parent: np.ndarray) -> np.ndarray:
+    """Union-find: the root of every node."""
+    out = np.empty(parent.size, dtype=np.int64)
+    for i in range(parent.size):
+        out[i] = _root(parent, i)
+    return out

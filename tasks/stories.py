@@ -286,16 +286,16 @@ def assign(
 
     accepted = verify(a, b, text_of, cfg, holders)
     uf = UnionFind(n + m)
-    for x, y in zip(a[accepted].tolist(), b[accepted].tolist(), strict=True):
-        uf.union(x, y)
-    roots = [uf.find(i) for i in range(n)]
+    uf.union_pairs(a[accepted], b[accepted])
+    every_root = uf.roots()
+    roots = every_root[:n].tolist()
     smallest_new: dict[int, str] = {}
     for root, doc_id in zip(roots, doc_ids, strict=True):
         if root not in smallest_new or doc_id < smallest_new[root]:
             smallest_new[root] = doc_id
     smallest_earlier: dict[int, str] = {}  # an earlier member fixes its story's id
     for j in range(m):
-        root = uf.find(n + j)
+        root = int(every_root[n + j])
         story = earlier.story_ids[j]  # type: ignore[union-attr]
         if root in smallest_new and (
             root not in smallest_earlier or story < smallest_earlier[root]
