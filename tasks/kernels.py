@@ -346,3 +346,17 @@ def roots(parent: np.ndarray) -> np.ndarray:
     for i in range(parent.size):
         out[i] = _root(parent, i)
     return out
+
+
+@njit(cache=True)
+def band_keys(matrix: np.ndarray, rows_of: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """One uint64 per row ``rows_of[i]`` of ``matrix[:, lo:hi]`` (uint32 cells): the first cell,
+    then ``mix64(key * GOLDEN + cell)`` per further cell, then ``mix64``."""
+    out = np.empty(rows_of.size, dtype=np.uint64)
+    for i in range(rows_of.size):
+        row = rows_of[i]
+        key = _U64(matrix[row, lo])
+        for c in range(lo + 1, hi):
+            key = _mix64(key * GOLDEN + _U64(matrix[row, c]))
+        out[i] = _mix64(key)
+    return out
