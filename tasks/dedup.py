@@ -306,6 +306,11 @@ def _sign_batch(args: tuple[list[str] | pa.Array, DedupConfig, int]) -> Signatur
     return compute_signatures(texts, cfg, batch_size=batch_size)
 
 
+def _compact(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A slice as an array of its own: a pickled Arrow slice carries its parent's buffers."""
+    return array.take(np.arange(len(array)))
+
+
 def _compute_in_processes(
     texts: Sequence[str] | pa.Array | pa.ChunkedArray,
     cfg: DedupConfig,
@@ -317,7 +322,7 @@ def _compute_in_processes(
     arrow = isinstance(texts, pa.Array | pa.ChunkedArray)
     jobs = (
         (
-            texts[lo : lo + batch_size] if arrow else list(texts[lo : lo + batch_size]),
+            _compact(texts[lo : lo + batch_size]) if arrow else list(texts[lo : lo + batch_size]),
             cfg,
             batch_size,
         )
