@@ -13,10 +13,9 @@ are those of the graph of accepted candidate pairs, whatever the processing orde
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,8 +108,9 @@ def _sets(texts: Sequence[str], counts: list[int], k: int) -> tuple[np.ndarray, 
 
 
 class ExactVerifier:
-    """Exact shingle-set verification from the texts, batch by batch, in worker processes
-    when there is enough work (forkserver or spawn: see :mod:`tasks.dedup`)."""
+    """Exact shingle-set verification from the texts, batch by batch, in worker threads when
+    there are several batches: the work is compiled loops and numpy sorts, which release the
+    GIL, so threads run in parallel without a process to start or texts to pickle."""
 
     def __init__(
         self,
@@ -151,10 +151,8 @@ class ExactVerifier:
             for docs, job in jobs:
                 yield docs, fn(job)
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         workers = min(self.workers, count)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ThreadPoolExecutor(workers) as pool:  # the compiled loops run without the GIL
             pending: deque[tuple[np.ndarray, Future]] = deque()
             for docs, job in jobs:
                 pending.append((docs, pool.submit(fn, job)))

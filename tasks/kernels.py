@@ -59,7 +59,7 @@ def _factor(j: int) -> np.uint64:
     return (_U64(2 * j + 1) * GOLDEN) | _ONE
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _folded(
     buf: np.ndarray, lo: int, hi: int, fold: np.ndarray, expansions: np.ndarray, out: np.ndarray
 ) -> int:
@@ -93,7 +93,7 @@ def _folded(
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def word_hashes(
     buf: np.ndarray, offsets: np.ndarray, fold: np.ndarray, expansions: np.ndarray, word: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +123,7 @@ def word_hashes(
     return out[:m].copy(), counts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def shingles(
     hashes: np.ndarray, counts: np.ndarray, k: int, short_texts: bool
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +155,7 @@ def shingles(
     return out[:m].copy(), per_text
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def one_permutation(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """``(n, num_perm)`` uint32 signatures of the shingle sets ``flat[offsets[i]:offsets[i+1]]``
     (duplicates in a set do not change the result). No shingle: all ``0xFFFFFFFF``."""
@@ -187,7 +187,7 @@ def one_permutation(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: 
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def collapsed(
     buf: np.ndarray,
     offsets: np.ndarray,
@@ -269,7 +269,7 @@ def _root(parent: np.ndarray, x: int) -> int:
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def overlaps(
     flat: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -281,7 +281,7 @@ def overlaps(
     return jaccard, containment
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def verify_pairs(
     flat: np.ndarray,
     offsets: np.ndarray,
@@ -330,7 +330,7 @@ def verify_pairs(
     return out_a[:m], out_b[:m], out_j[:m], out_c[:m], accepted, verified
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def union_pairs(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
     """Union-find: join ``a[i]`` and ``b[i]`` for every ``i`` (roots are the minima)."""
     for p in range(a.size):
@@ -339,7 +339,7 @@ def union_pairs(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
             parent[max(ra, rb)] = min(ra, rb)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def roots(parent: np.ndarray) -> np.ndarray:
     """Union-find: the root of every node."""
     out = np.empty(parent.size, dtype=np.int64)
@@ -348,7 +348,7 @@ def roots(parent: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def band_keys(matrix: np.ndarray, rows_of: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """One uint64 per row ``rows_of[i]`` of ``matrix[:, lo:hi]`` (uint32 cells): the first cell,
     then ``mix64(key * GOLDEN + cell)`` per further cell, then ``mix64``."""
