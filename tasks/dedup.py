@@ -279,10 +279,11 @@ def compute_signatures(
         batch = texts[lo : lo + batch_size]
         hi = lo + len(batch)
         buf, offsets = words.encode(batch)
-        flat, set_offsets = minhash.encoded_shingle_hashes(buf, offsets, cfg.shingle_size)
+        flat, set_offsets, exact[lo:hi] = minhash.sets_and_exact_hashes(
+            buf, offsets, cfg.shingle_size
+        )
         matrix[lo:hi] = minhash.minhash_matrix(flat, set_offsets, cfg.num_perm, cfg.seed)
         counts[lo:hi] = np.diff(set_offsets)
-        exact[lo:hi] = minhash.exact_hashes(buf, offsets)
         lengths[lo:hi] = _char_lengths(batch)
     return Signatures(
         matrix=matrix,

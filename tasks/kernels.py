@@ -102,24 +102,11 @@ def word_hashes(
     n = offsets.size - 1
     out = np.empty(buf.size + 1, dtype=np.uint64)  # at most a word per byte
     counts = np.zeros(n, dtype=np.int64)
-    widest = 0
-    for i in range(n):
-        widest = max(widest, offsets[i + 1] - offsets[i])
-    cps = np.empty(3 * widest + 1, dtype=np.uint32)
+    cps = np.empty(3 * _widest(offsets) + 1, dtype=np.uint32)
     m = 0
     for i in range(n):
         size = _folded(buf, offsets[i], offsets[i + 1], fold, expansions, cps)
-        raw, power, length = _ZERO, _ONE, 0
-        for p in range(size + 1):
-            if p < size and word[cps[p]]:
-                raw += (_U64(cps[p]) + _ONE) * power
-                power *= BASE
-                length += 1
-            elif length:
-                out[m] = _mix64(raw ^ (_U64(length) * GOLDEN))
-                m += 1
-                counts[i] += 1
-                raw, power, length = _ZERO, _ONE, 0
+        m, counts[i] = _hash_words(cps, size, word, out, m)
     return out[:m].copy(), counts
 
 
@@ -187,6 +174,62 @@ def one_permutation(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: 
     return out
 
 
+@njit(cache=True, inline="always")
+def _collapse_text(cps: np.ndarray, size: int, space: np.ndarray, out: np.ndarray, m: int) -> int:
+    """Write ``" ".join(text.split())`` of the code points ``cps[:size]`` as UTF-8 at
+    ``out[m:]``; returns the new end."""
+    started, pending = False, False
+    for p in range(size):
+        cp = np.int64(cps[p])
+        if space[cp]:
+            pending = started
+            continue
+        if pending:
+            out[m] = 32
+            m += 1
+            pending = False
+        started = True
+        if cp < 0x80:
+            out[m] = cp
+            m += 1
+        elif cp < 0x800:
+            out[m] = 0xC0 | (cp >> 6)
+            out[m + 1] = 0x80 | (cp & 0x3F)
+            m += 2
+        elif cp < 0x10000:
+            out[m] = 0xE0 | (cp >> 12)
+            out[m + 1] = 0x80 | ((cp >> 6) & 0x3F)
+            out[m + 2] = 0x80 | (cp & 0x3F)
+            m += 3
+        else:
+            out[m] = 0xF0 | (cp >> 18)
+            out[m + 1] = 0x80 | ((cp >> 12) & 0x3F)
+            out[m + 2] = 0x80 | ((cp >> 6) & 0x3F)
+            out[m + 3] = 0x80 | (cp & 0x3F)
+            m += 4
+    return m
+
+
+@njit(cache=True, inline="always")
+def _hash_words(
+    cps: np.ndarray, size: int, word: np.ndarray, out: np.ndarray, m: int
+) -> tuple[int, int]:
+    """Append the word hashes of the code points ``cps[:size]`` at ``out[m:]``; returns the
+    new end and the number of words."""
+    raw, power, length, words = _ZERO, _ONE, 0, 0
+    for p in range(size + 1):
+        if p < size and word[cps[p]]:
+            raw += (_U64(cps[p]) + _ONE) * power
+            power *= BASE
+            length += 1
+        elif length:
+            out[m] = _mix64(raw ^ (_U64(length) * GOLDEN))
+            m += 1
+            words += 1
+            raw, power, length = _ZERO, _ONE, 0
+    return m, words
+
+
 @njit(cache=True, nogil=True)
 def collapsed(
     buf: np.ndarray,
@@ -199,46 +242,49 @@ def collapsed(
     "surrogatepass")`` of each UTF-8 text, concatenated (text ``i`` is
     ``bytes[bounds[i]:bounds[i+1]]``)."""
     n = offsets.size - 1
-    out = np.empty(4 * buf.size + 1, dtype=np.uint8)
+    out = np.empty(3 * buf.size + 1, dtype=np.uint8)  # casefolding at most triples the bytes
     bounds = np.zeros(n + 1, dtype=np.int64)
-    widest = 0
-    for i in range(n):
-        widest = max(widest, offsets[i + 1] - offsets[i])
-    cps = np.empty(3 * widest + 1, dtype=np.uint32)
+    cps = np.empty(3 * _widest(offsets) + 1, dtype=np.uint32)
     m = 0
     for i in range(n):
         size = _folded(buf, offsets[i], offsets[i + 1], fold, expansions, cps)
-        started, pending = False, False
-        for p in range(size):
-            cp = np.int64(cps[p])
-            if space[cp]:
-                pending = started
-                continue
-            if pending:
-                out[m] = 32
-                m += 1
-                pending = False
-            started = True
-            if cp < 0x80:
-                out[m] = cp
-                m += 1
-            elif cp < 0x800:
-                out[m] = 0xC0 | (cp >> 6)
-                out[m + 1] = 0x80 | (cp & 0x3F)
-                m += 2
-            elif cp < 0x10000:
-                out[m] = 0xE0 | (cp >> 12)
-                out[m + 1] = 0x80 | ((cp >> 6) & 0x3F)
-                out[m + 2] = 0x80 | (cp & 0x3F)
-                m += 3
-            else:
-                out[m] = 0xF0 | (cp >> 18)
-                out[m + 1] = 0x80 | ((cp >> 12) & 0x3F)
-                out[m + 2] = 0x80 | ((cp >> 6) & 0x3F)
-                out[m + 3] = 0x80 | (cp & 0x3F)
-                m += 4
+        m = _collapse_text(cps, size, space, out, m)
         bounds[i + 1] = m
     return out[:m].copy(), bounds
+
+
+@njit(cache=True, nogil=True)
+def scan(
+    buf: np.ndarray,
+    offsets: np.ndarray,
+    fold: np.ndarray,
+    expansions: np.ndarray,
+    word: np.ndarray,
+    space: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`word_hashes` and :func:`collapsed` in one pass (each text decoded and folded
+    once): ``(hashes, counts, bytes, bounds)``."""
+    n = offsets.size - 1
+    hashes = np.empty(buf.size + 1, dtype=np.uint64)
+    counts = np.zeros(n, dtype=np.int64)
+    out = np.empty(3 * buf.size + 1, dtype=np.uint8)
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    cps = np.empty(3 * _widest(offsets) + 1, dtype=np.uint32)
+    h, m = 0, 0
+    for i in range(n):
+        size = _folded(buf, offsets[i], offsets[i + 1], fold, expansions, cps)
+        h, counts[i] = _hash_words(cps, size, word, hashes, h)
+        m = _collapse_text(cps, size, space, out, m)
+        bounds[i + 1] = m
+    return hashes[:h].copy(), counts, out[:m].copy(), bounds
+
+
+@njit(cache=True, inline="always")
+def _widest(offsets: np.ndarray) -> int:
+    widest = 0
+    for i in range(offsets.size - 1):
+        widest = max(widest, offsets[i + 1] - offsets[i])
+    return widest
 
 
 @njit(cache=True, inline="always")
@@ -360,3 +406,35 @@ def band_keys(matrix: np.ndarray, rows_of: np.ndarray, lo: int, hi: int) -> np.n
             key = _mix64(key * GOLDEN + _U64(matrix[row, c]))
         out[i] = _mix64(key)
     return out
+
+
+@njit(cache=True, nogil=True)
+def row_keys(flat: np.ndarray, bounds: np.ndarray, lo: int, hi: int, hash_bits: int) -> np.ndarray:
+    """Sort keys of the shingles of texts ``lo..hi-1``: the row (from 0) above the top
+    ``hash_bits`` bits of each hash, so one sort groups by text and orders each text's set."""
+    out = np.empty(bounds[hi] - bounds[lo], dtype=np.uint64)
+    shift, drop = _U64(hash_bits), _U64(64 - hash_bits)
+    m = 0
+    for row in range(hi - lo):
+        tag = _U64(row) << shift
+        for s in range(bounds[lo + row], bounds[lo + row + 1]):
+            out[m] = tag | (flat[s] >> drop)
+            m += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def split_rows(keys: np.ndarray, rows: int, hash_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted :func:`row_keys` back to ``(distinct hashes, per-row counts)``."""
+    out = np.empty(keys.size, dtype=np.uint64)
+    counts = np.zeros(rows, dtype=np.int64)
+    shift = _U64(hash_bits)
+    mask = (_ONE << shift) - _ONE
+    m = 0
+    for i in range(keys.size):
+        if i and keys[i] == keys[i - 1]:
+            continue
+        out[m] = keys[i] & mask
+        counts[np.int64(keys[i] >> shift)] += 1
+        m += 1
+    return out[:m].copy(), counts

@@ -69,12 +69,27 @@ def exact_hashes(buf: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """``(n, 2)`` uint64: :func:`exact_hash` of each text already :func:`tasks.words.encode`-d
     (casefolded and whitespace-collapsed in one compiled pass)."""
     collapsed, bounds = kernels.collapsed(buf, offsets, *words.fold_tables(), words.space_table())
+    return _digests(collapsed, bounds)
+
+
+def _digests(collapsed: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     view = memoryview(collapsed)
     digests = b"".join(
         hashlib.blake2b(view[lo:hi], digest_size=16).digest()
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
     )
     return np.frombuffer(digests, dtype="<u8").reshape(-1, 2).astype(np.uint64)
+
+
+def sets_and_exact_hashes(
+    buf: np.ndarray, offsets: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`encoded_shingle_hashes` and :func:`exact_hashes` with one pass over the texts."""
+    hashes, counts, collapsed, bounds = kernels.scan(
+        buf, offsets, *words.fold_tables(), words.word_table(), words.space_table()
+    )
+    flat, set_offsets = _sorted_sets(*kernels.shingles(hashes, counts, k, True))
+    return flat, set_offsets, _digests(collapsed, bounds)
 
 
 def _sorted_sets(flat: np.ndarray, per_text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,14 +105,10 @@ def _sorted_sets(flat: np.ndarray, per_text: np.ndarray) -> tuple[np.ndarray, np
     flats, offsets = [], [np.zeros(1, dtype=np.int64)]
     for lo in range(0, n, _CHUNK):
         hi = min(n, lo + _CHUNK)
-        rows = np.repeat(np.arange(hi - lo, dtype=np.uint64), per_text[lo:hi])
-        keys = (rows << _U64(_HASH_BITS)) | (flat[bounds[lo] : bounds[hi]] >> _U64(_ROW_BITS))
+        keys = kernels.row_keys(flat, bounds, lo, hi, _HASH_BITS)
         keys.sort()
-        distinct = np.ones(keys.size, dtype=bool)
-        distinct[1:] = keys[1:] != keys[:-1]
-        keys = keys[distinct]
-        counts = np.bincount((keys >> _U64(_HASH_BITS)).astype(np.int64), minlength=hi - lo)
-        flats.append(keys & _HASH_MASK)
+        distinct, counts = kernels.split_rows(keys, hi - lo, _HASH_BITS)
+        flats.append(distinct)
         offsets.append(np.cumsum(counts) + offsets[-1][-1])
     out = np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)
     return out, np.concatenate(offsets)
