@@ -100,12 +100,13 @@ def word_hashes(
     """``(hashes, counts)`` of the words of each casefolded UTF-8 text
     ``buf[offsets[i]:offsets[i+1]]``: uint64 in text then word order, int64 per text."""
     n = offsets.size - 1
-    out = np.empty(buf.size + 1, dtype=np.uint64)  # at most a word per byte
+    out = np.empty(buf.size // 6 + 16, dtype=np.uint64)
     counts = np.zeros(n, dtype=np.int64)
     cps = np.empty(3 * _widest(offsets) + 1, dtype=np.uint32)
     m = 0
     for i in range(n):
         size = _folded(buf, offsets[i], offsets[i + 1], fold, expansions, cps)
+        out = _room(out, m, (size + 1) // 2)  # a word and a separator per 2 code points
         m, counts[i] = _hash_words(cps, size, word, out, m)
     return out[:m].copy(), counts
 
@@ -242,12 +243,13 @@ def collapsed(
     "surrogatepass")`` of each UTF-8 text, concatenated (text ``i`` is
     ``bytes[bounds[i]:bounds[i+1]]``)."""
     n = offsets.size - 1
-    out = np.empty(3 * buf.size + 1, dtype=np.uint8)  # casefolding at most triples the bytes
+    out = np.empty(buf.size + 16, dtype=np.uint8)
     bounds = np.zeros(n + 1, dtype=np.int64)
     cps = np.empty(3 * _widest(offsets) + 1, dtype=np.uint32)
     m = 0
     for i in range(n):
         size = _folded(buf, offsets[i], offsets[i + 1], fold, expansions, cps)
+        out = _room(out, m, 4 * size)
         m = _collapse_text(cps, size, space, out, m)
         bounds[i + 1] = m
     return out[:m].copy(), bounds
@@ -265,18 +267,31 @@ def scan(
     """:func:`word_hashes` and :func:`collapsed` in one pass (each text decoded and folded
     once): ``(hashes, counts, bytes, bounds)``."""
     n = offsets.size - 1
-    hashes = np.empty(buf.size + 1, dtype=np.uint64)
+    hashes = np.empty(buf.size // 6 + 16, dtype=np.uint64)
     counts = np.zeros(n, dtype=np.int64)
-    out = np.empty(3 * buf.size + 1, dtype=np.uint8)
+    out = np.empty(buf.size + 16, dtype=np.uint8)
     bounds = np.zeros(n + 1, dtype=np.int64)
     cps = np.empty(3 * _widest(offsets) + 1, dtype=np.uint32)
     h, m = 0, 0
     for i in range(n):
         size = _folded(buf, offsets[i], offsets[i + 1], fold, expansions, cps)
+        hashes = _room(hashes, h, (size + 1) // 2)
         h, counts[i] = _hash_words(cps, size, word, hashes, h)
+        out = _room(out, m, 4 * size)
         m = _collapse_text(cps, size, space, out, m)
         bounds[i + 1] = m
     return hashes[:h].copy(), counts, out[:m].copy(), bounds
+
+
+@njit(cache=True, inline="always")
+def _room(out: np.ndarray, used: int, needed: int) -> np.ndarray:
+    """``out``, or a copy twice as big (or more) when ``needed`` more items would not fit:
+    outputs start at a typical size (words are ~1/6 of the bytes), not the worst case."""
+    if used + needed <= out.size:
+        return out
+    grown = np.empty(max(2 * out.size, used + needed), dtype=out.dtype)
+    grown[:used] = out[:used]
+    return grown
 
 
 @njit(cache=True, inline="always")

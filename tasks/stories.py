@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tasks import lsh, minhash, textspill
+from tasks import kernels, lsh, minhash, textspill, words
 from tasks.dedup_link import UnionFind
 
 _ROW_BITS = 12
@@ -118,8 +118,9 @@ def _chunk_anchors(texts: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, 
 def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per text: its distinct ``passage_words``-word shingle hashes (sorted) and the anchor of
     each (the minimum of the ``window`` anchor shingles it spans: its window's anchor)."""
-    long_flat, long_counts = minhash.ordered_shingles(texts, cfg.passage_words)
-    short_flat, short_counts = minhash.ordered_shingles(texts, cfg.anchor_words)
+    word_hashes, word_counts = words.word_hashes(texts)
+    long_flat, long_counts = kernels.shingles(word_hashes, word_counts, cfg.passage_words, False)
+    short_flat, short_counts = kernels.shingles(word_hashes, word_counts, cfg.anchor_words, False)
     long_bounds = np.concatenate(([0], np.cumsum(long_counts)))
     short_bounds = np.concatenate(([0], np.cumsum(short_counts)))
     out = []
@@ -176,8 +177,9 @@ def candidate_pairs(
     pairs = lsh.PairSet(n + m)
     table_values, table_sizes = [], []
     parts = _PARTS if flat.size > _PART_MIN else 1
+    part_of = ((flat >> _PART_SHIFT) % np.uint64(parts)).astype(np.uint8) if parts > 1 else None
     for part in range(parts):
-        values, owners = _slice(flat, offsets, part, parts)
+        values, owners = _slice(flat, offsets, part_of, part)
         if old_values.size:
             keep = (old_values >> _PART_SHIFT) % np.uint64(parts) == part
             values = np.concatenate((values, old_values[keep]))
@@ -214,12 +216,12 @@ def candidate_pairs(
 
 
 def _slice(
-    flat: np.ndarray, offsets: np.ndarray, part: int, parts: int
+    flat: np.ndarray, offsets: np.ndarray, part_of: np.ndarray | None, part: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The anchors of slice ``part`` of the value range and their owners (int64)."""
-    if parts == 1:
+    if part_of is None:
         return flat, np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(offsets))
-    where = np.flatnonzero((flat >> _PART_SHIFT) % np.uint64(parts) == part)
+    where = np.flatnonzero(part_of == part)
     return flat[where], np.searchsorted(offsets, where, side="right") - 1
 
 
