@@ -3,18 +3,17 @@
 Exact duplicate verification reads the texts of candidate pairs only, in an order nobody can
 predict (copies of one story sit in any shard). Holding every text in memory costs several GB
 at a million articles; re-reading compressed shard files per pair costs minutes. Instead the
-text column is written once, shard by shard, to an uncompressed Arrow IPC file, and read
-back memory-mapped: any row is a slice of the mapped file. :meth:`SpilledTexts.take` copies
-a batch of rows out as one Arrow array (what :mod:`tasks.kernels` reads, no Python string)
-and then tells the OS the mapped pages are not needed (``MADV_DONTNEED``): they stay in the
-page cache, shared and reclaimable, but leave this process's resident memory, which so holds
-a batch of texts, never the corpus.
+texts are written once, shard by shard, as one file of UTF-8 bytes; their byte offsets (8
+bytes a text) stay in memory. :meth:`SpilledTexts.take` reads a batch of rows with ``pread``
+(adjacent rows in one call) into one Arrow array, which :mod:`tasks.kernels` reads in place
+(no Python string). Nothing is memory-mapped: mapping the file made every row read fault in
+its neighbourhood too (read-around), and a batch of a few thousand scattered rows then held
+most of the file in the process's resident memory.
 """
 
 from __future__ import annotations
 
-import contextlib
-import mmap
+import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,24 +23,18 @@ from typing import overload
 import numpy as np
 import pyarrow as pa
 
-_SCHEMA = pa.schema([pa.field("text", pa.large_string())])
-_RELEASE_EVERY = 4096  # single-row reads between two releases of the mapped pages
+from tasks import words
 
 
 class SpilledTexts(Sequence[str]):
-    """A read-only sequence of strings backed by a memory-mapped Arrow file."""
+    """A read-only sequence of strings backed by a spill file (see :func:`write_texts`)."""
 
     def __init__(self, path: Path) -> None:
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        reader = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(self._map)))
-        self._column = reader.read_all().column("text")
-        sizes = [len(chunk) for chunk in self._column.chunks]
-        self._starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
-        self._reads = 0
+        self._offsets = np.fromfile(_offsets_path(path), dtype=np.int64)
+        self._fd = os.open(path, os.O_RDONLY)
 
     def __len__(self) -> int:
-        return len(self._column)
+        return int(self._offsets.size - 1)
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -53,18 +46,15 @@ class SpilledTexts(Sequence[str]):
         if isinstance(index, slice):
             return self.take(np.arange(len(self))[index]).to_pylist()
         if index < 0:
-            index += len(self._column)
-        if not 0 <= index < len(self._column):
+            index += len(self)
+        if not 0 <= index < len(self):
             raise IndexError(index)
-        self._reads += 1
-        if self._reads % _RELEASE_EVERY == 0:
-            self.release()
-        return self._column[index].as_py()
+        lo, hi = int(self._offsets[index]), int(self._offsets[index + 1])
+        return os.pread(self._fd, hi - lo, lo).decode("utf-8")
 
     def __iter__(self) -> Iterator[str]:
-        for chunk in self._column.chunks:
-            yield from chunk.to_pylist()
-            self.release()
+        for lo in range(0, len(self), 8192):
+            yield from self.take(np.arange(lo, min(len(self), lo + 8192))).to_pylist()
 
     def take(self, rows: np.ndarray | Sequence[int]) -> pa.Array:
         """The given rows (in that order) as one ``large_string`` array held in memory."""
@@ -73,34 +63,32 @@ class SpilledTexts(Sequence[str]):
         rows = np.where(rows < 0, rows + len(self), rows)
         if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
             raise IndexError("row out of range")
-        # Chunk by chunk: Arrow's take on a chunked column first concatenates every chunk,
-        # i.e. copies (and pages in) the whole corpus.
-        chunk_of = np.searchsorted(self._starts, rows, side="right") - 1
-        order = np.argsort(chunk_of, kind="stable")
-        grouped = chunk_of[order]
-        bounds = np.flatnonzero(np.diff(grouped, prepend=-1, append=-2))
-        pieces = [
-            self._column.chunk(int(grouped[lo])).take(
-                rows[order[lo:hi]] - self._starts[grouped[lo]]
-            )
-            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
-        ]
-        taken = pa.concat_arrays(pieces) if pieces else pa.array([], type=pa.large_string())
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        starts, ends = self._offsets[ordered], self._offsets[ordered + 1]
+        offsets = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(ends - starts, out=offsets[1:])
+        data = bytearray(int(offsets[-1]))
+        view = memoryview(data)
+        # One read per run of rows that are adjacent in the file (copies of a story often are).
+        breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
+        first = np.concatenate(([0], breaks)).tolist()
+        last = np.concatenate((breaks, [rows.size])).tolist()
+        for a, b in zip(first, last, strict=True):
+            lo, hi, at = int(starts[a]), int(ends[b - 1]), int(offsets[a])
+            if hi > lo and os.preadv(self._fd, [view[at : at + hi - lo]], lo) != hi - lo:
+                raise OSError("the spill file is shorter than its offsets say")
+        taken = pa.LargeStringArray.from_buffers(
+            rows.size, pa.py_buffer(offsets), pa.py_buffer(data)
+        )
         if not np.all(order[1:] > order[:-1]):
             taken = taken.take(np.argsort(order))
-        self.release()
         return taken
 
-    def release(self) -> None:
-        """Drop the mapped pages from this process's memory (the page cache keeps them)."""
-        if not self._map.closed:
-            self._map.madvise(mmap.MADV_DONTNEED)
-
     def close(self) -> None:
-        self._column = pa.chunked_array([], type=pa.large_string())
-        with contextlib.suppress(BufferError):  # an uncopied array is still alive: unmapped at exit
-            self._map.close()
-        self._file.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 class Rows(Sequence[str]):
@@ -142,19 +130,28 @@ def _return_freed_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+def _offsets_path(path: Path) -> Path:
+    return Path(f"{path}.offsets")
+
+
 def write_texts(path: Path, batches: Iterable[pa.Array | pa.ChunkedArray]) -> int:
-    """Append each batch of texts (one shard at a time) to a new Arrow file; returns rows."""
-    rows = 0
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, _SCHEMA) as writer:
+    """Append each batch of texts (one shard at a time) to a new spill file (UTF-8 bytes, and
+    next to it the int64 byte offsets); returns rows. A null is written as ""."""
+    offsets = [np.zeros(1, dtype=np.int64)]
+    written = 0
+    with open(path, "wb") as sink:
         for batch in batches:
-            column = batch.cast(pa.large_string())
-            chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+            chunks = batch.chunks if isinstance(batch, pa.ChunkedArray) else [batch]
             for chunk in chunks:
-                writer.write_batch(pa.record_batch([chunk], schema=_SCHEMA))
-                rows += len(chunk)
-            del batch, column, chunks
+                data, bounds = words.encode(chunk.cast(pa.large_string()))
+                sink.write(memoryview(data[bounds[0] : bounds[-1]]))
+                offsets.append(bounds[1:] - bounds[0] + written)
+                written += int(bounds[-1] - bounds[0])
+            del batch, chunks
             _return_freed_memory()
-    return rows
+    every = np.concatenate(offsets)
+    every.tofile(_offsets_path(path))
+    return int(every.size - 1)
 
 
 @contextmanager
@@ -164,7 +161,7 @@ def spilled_texts(
     """Spill ``batches`` under ``folder`` for the duration of the block, then delete them."""
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=prefix, dir=folder) as tmp:
-        path = Path(tmp) / "texts.arrow"
+        path = Path(tmp) / "texts.utf8"
         write_texts(path, batches)
         texts = SpilledTexts(path)
         try:
