@@ -17,8 +17,9 @@ story, not a copy. Ground truth: a story
 and its copies are duplicates; the follow-up is a story link.
 
 Each size runs in a fresh process (peak RSS is per size). Figures: pair precision and recall
-of duplicate clusters, documents per second (signatures + clustering + verification, texts read
-from Parquet), peak RSS of the main process and of a signing worker; story-link precision and
+of duplicate clusters, documents per second (signatures + clustering + verification, the texts
+spilled from Parquet to disk and read back in batches, as the pipeline does), peak RSS of the
+main process and of a signing worker; story-link precision and
 recall among kept articles; datasketch's MinHashLSH on the same corpus (one process, its own
 shingling of the same 4-word shingles) up to ``--datasketch-max`` documents; and how the
 duplicate and story rules separate SemEval-2022 Task 8 pairs rated 1-1.5 from pairs rated 3-4.

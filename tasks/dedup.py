@@ -406,7 +406,7 @@ def deduplicate(
     signatures). ``origins`` is what ``source_priority`` entries are matched against (default:
     ``sources``; the pipeline passes source, url and site). ``earlier``: published articles
     this run's documents may copy (see :class:`Earlier`). ``workers > 1`` verifies batches of
-    candidate pairs in that many processes when there are several batches (same result).
+    candidate pairs in that many threads when there are several batches (same result).
     Returns one :class:`Decision` per input, **in input order**; the decision for a given
     ``doc_id`` does not depend on that order.
     """

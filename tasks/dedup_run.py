@@ -77,7 +77,7 @@ def run(
     story: StoryConfig | None = None,
     workers: int | None = None,
 ) -> RunDedup:
-    """``workers``: processes for exact verification when there are several batches of
+    """``workers``: threads for exact verification when there are several batches of
     candidate pairs (default: every core; small runs stay in this process)."""
     story = story or StoryConfig()
     index, rebuilt = open_index(store, cfg, story)
