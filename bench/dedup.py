@@ -17,8 +17,9 @@ story, not a copy. Ground truth: a story
 and its copies are duplicates; the follow-up is a story link.
 
 Each size runs in a fresh process (peak RSS is per size). Figures: pair precision and recall
-of duplicate clusters, documents per second (signatures + clustering + verification, texts read
-from Parquet), peak RSS of the main process and of a signing worker; story-link precision and
+of duplicate clusters, documents per second (signatures + clustering + verification, the texts
+spilled from Parquet to disk and read back in batches, as the pipeline does), peak RSS of the
+main process and of a signing worker; story-link precision and
 recall among kept articles; datasketch's MinHashLSH on the same corpus (one process, its own
 shingling of the same 4-word shingles) up to ``--datasketch-max`` documents; and how the
 duplicate and story rules separate SemEval-2022 Task 8 pairs rated 1-1.5 from pairs rated 3-4.
@@ -38,7 +39,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -51,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from tasks import minhash, stories  # noqa: E402
 from tasks.dedup import DedupConfig, Signatures, compute_signatures, deduplicate  # noqa: E402
+from tasks.textspill import Rows, spilled_texts  # noqa: E402
 
 EVAL = Path(os.environ.get("NEWSCLEAN_EVAL", ROOT.parent / "shared" / "eval")) / "semeval2022-task8"
 GEN_VERSION = "5"
@@ -225,8 +229,27 @@ def _sign_file(args: tuple[str, list[int], DedupConfig]) -> tuple[Signatures, in
     """Signatures of some row groups of one part, and the worker's peak RSS (KB)."""
     path, groups, cfg = args
     table = pq.ParquetFile(path).read_row_groups(groups, columns=["text"])
-    signatures = compute_signatures(table.column("text").to_pylist(), cfg)
+    signatures = compute_signatures(table.column("text"), cfg)  # Arrow, no Python strings
     return signatures, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _gather(parts: Iterable[Signatures], n: int, cfg: DedupConfig) -> Signatures:
+    """Join signatures arriving in order into arrays allocated once (no second full copy)."""
+    matrix = np.empty((n, cfg.num_perm), dtype=np.uint32)
+    counts = np.empty(n, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    exact = np.empty((n, 2), dtype=np.uint64)
+    lo, expected = 0, (minhash.ALGORITHM, cfg.shingle_size, cfg.num_perm, cfg.seed)
+    for part in parts:
+        if part.params != expected:
+            raise ValueError(f"a worker signed with {part.params}, expected {expected}")
+        hi = lo + len(part)
+        matrix[lo:hi], counts[lo:hi] = part.matrix, part.shingle_counts
+        lengths[lo:hi], exact[lo:hi] = part.char_lengths, part.exact_hashes
+        lo = hi
+    if lo != n:
+        raise ValueError(f"signed {lo} documents, expected {n}")
+    return Signatures(matrix, counts, lengths, exact, cfg.shingle_size, cfg.num_perm, cfg.seed)
 
 
 def _sign_jobs(paths: list[Path], cfg: DedupConfig, groups_per_job: int = 4) -> list[tuple]:
@@ -237,22 +260,6 @@ def _sign_jobs(paths: list[Path], cfg: DedupConfig, groups_per_job: int = 4) -> 
         for lo in range(0, count, groups_per_job):
             jobs.append((str(path), list(range(lo, min(count, lo + groups_per_job))), cfg))
     return jobs
-
-
-class _Texts:
-    """Texts by position, from Arrow arrays (no Python string until asked, no concatenation:
-    a million articles would also pass 32-bit string offsets)."""
-
-    def __init__(self, array: pa.ChunkedArray) -> None:
-        self.array = array
-
-    def __len__(self) -> int:
-        return len(self.array)
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return self.array[i].to_pylist()
-        return self.array[i].as_py()
 
 
 class CpuMeter:
@@ -297,39 +304,29 @@ class CpuMeter:
         self.wall = time.perf_counter() - self.started
 
 
-class _Picked:
-    """Some rows of a text sequence, without copying them."""
-
-    def __init__(self, texts: _Texts, rows: list[int]) -> None:
-        self.texts, self.rows = texts, rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self.texts[r] for r in self.rows[i]]  # type: ignore[misc]
-        return self.texts[self.rows[i]]  # type: ignore[return-value]
-
-
-def run_newsclean(paths: list[Path], workers: int) -> dict:
+def run_newsclean(paths: list[Path], workers: int, spill: Path) -> dict:
     """Sign in worker processes; cluster with estimate verification (as against earlier runs:
-    no text in memory); read the texts and cluster with exact verification (the default, timed
-    with the text reading); story clusters."""
+    no text in memory); spill the texts to disk as the pipeline does and cluster with exact
+    verification (the default, timed with the spilling); story clusters."""
     cfg = DedupConfig()
     meter = {name: CpuMeter() for name in ("sign", "estimate", "exact", "stories")}
+    n = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+    worker_rss = [0]
+
+    def signed(results: Iterable[tuple[Signatures, int]]) -> Iterator[Signatures]:
+        for part, rss in results:
+            worker_rss[0] = max(worker_rss[0], rss)
+            yield part
+
     with meter["sign"], ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-        results = list(pool.map(_sign_file, _sign_jobs(paths, cfg)))
-        signatures = Signatures.concat([r[0] for r in results])
-        worker_rss = max(r[1] for r in results)
-        del results
-    n = len(signatures)
+        signatures = _gather(signed(pool.map(_sign_file, _sign_jobs(paths, cfg))), n, cfg)
     doc_ids = [f"d{i:08d}" for i in range(n)]
-    index = {d: i for i, d in enumerate(doc_ids)}
 
     def clusters(found: list) -> np.ndarray:
+        """The row of each document's kept copy (doc_ids are ``d`` + row number)."""
         return np.array(
-            [i if d.kept else index[d.duplicate_of] for i, d in enumerate(found)], dtype=np.int64
+            [i if d.kept else int(d.duplicate_of[1:]) for i, d in enumerate(found)],
+            dtype=np.int64,
         )
 
     with meter["estimate"]:
@@ -337,19 +334,17 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
     rss_estimate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cluster_estimate = clusters(estimated)
     del estimated
-    with meter["exact"]:
-        texts = _Texts(
-            pa.chunked_array(
-                [pq.read_table(p, columns=["text"]).column("text").combine_chunks() for p in paths]
+    columns = (pq.read_table(p, columns=["text"]).column("text") for p in paths)
+    with ExitStack() as stack:
+        with meter["exact"]:
+            texts = stack.enter_context(spilled_texts(columns, spill))
+            decisions = deduplicate(
+                doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers
             )
-        )
-        decisions = deduplicate(
-            doc_ids, ["bench"] * n, signatures, cfg, texts=texts, workers=workers
-        )
-    rss_exact = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with meter["stories"]:
-        kept = [i for i, d in enumerate(decisions) if d.kept]
-        story_ids = stories.assign([doc_ids[i] for i in kept], _Picked(texts, kept))
+        rss_exact = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with meter["stories"]:
+            kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
+            story_ids = stories.assign([doc_ids[i] for i in kept], Rows(texts, kept))
 
     sign_wall, sign_cpu = meter["sign"].wall, meter["sign"].seconds
     exact_wall, exact_cpu = meter["exact"].wall, meter["exact"].seconds
@@ -357,8 +352,8 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
     return {
         "cluster": clusters(decisions),
         "cluster_estimate": cluster_estimate,
-        "kept": np.array(kept, dtype=np.int64),
-        "story": np.array([index[s] for s in story_ids], dtype=np.int64),
+        "kept": kept,
+        "story": np.array([int(s[1:]) for s in story_ids], dtype=np.int64),
         "seconds_sign": sign_wall,
         "seconds_cluster": exact_wall,
         "seconds_cluster_estimate": estimate_wall,
@@ -370,7 +365,7 @@ def run_newsclean(paths: list[Path], workers: int) -> dict:
         "peak_rss_mb": rss_exact / 1024,
         "peak_rss_mb_estimate": rss_estimate / 1024,
         "peak_rss_mb_stories": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_rss_mb": worker_rss / 1024,
+        "worker_rss_mb": worker_rss[0] / 1024,
     }
 
 
@@ -437,7 +432,7 @@ def one_size(size: int, args: argparse.Namespace) -> dict:
     truth = pq.read_table(paths[0].parent, columns=["dup_group", "story_group", "kind"])
     dup_truth = truth.column("dup_group").to_numpy()
     story_truth = truth.column("story_group").to_numpy()
-    ours = run_newsclean(paths, args.workers)
+    ours = run_newsclean(paths, args.workers, Path(args.cache) / "spill")
     precision, recall = pair_scores(ours["cluster"], dup_truth)
     e_precision, e_recall = pair_scores(ours["cluster_estimate"], dup_truth)
     s_precision, s_recall = pair_scores(ours["story"], story_truth[ours["kept"]])

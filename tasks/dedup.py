@@ -2,9 +2,7 @@
 
 The work is split so it scales: :func:`compute_signatures` runs per shard (in worker
 processes if wanted; results are deterministic and :meth:`Signatures.concat` joins them), then
-:func:`deduplicate` clusters the whole collection once. Start worker processes with the
-``spawn`` or ``forkserver`` method (or fork them before the parent computes any signature):
-rensa runs a Rust thread pool, and a child forked after it started deadlocks in rensa.
+:func:`deduplicate` clusters the whole collection once.
 
 **Exact** duplicates have the same text after casefolding and collapsing whitespace
 (punctuation differences are *not* exact; they show up as near duplicates with similarity 1).
@@ -48,8 +46,8 @@ perms) would miss 1.6% of pairs at J=0.5; two rows make half of all J=0.1 pairs 
 On the test fixtures, k=4 keeps wire copies at J 0.83-0.92 against the original (k=5:
 0.82-0.90), while unrelated stories on the same topic (the repository's seed articles) share
 almost no 4-word shingle (J <= 0.004, vs <= 0.016 with k=3, where stock phrases count).
-Rensa's bulk MinHash makes permutations nearly free (tokenising dominates), and 192 of them
-give the estimate a standard error <= 0.036.
+One-permutation MinHash makes permutations nearly free (one hash per shingle whatever their
+number), and 192 of them give the estimate a standard error <= 0.036.
 """
 
 from __future__ import annotations
@@ -62,6 +60,8 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks import dedup_link, lsh, minhash, words
 
@@ -254,17 +254,16 @@ class Earlier:
 
 
 def compute_signatures(
-    texts: Sequence[str],
+    texts: Sequence[str] | pa.Array | pa.ChunkedArray,
     cfg: DedupConfig | None = None,
     *,
     batch_size: int = 4096,
     workers: int = 1,
 ) -> Signatures:
-    """Signatures for ``texts``, in bulk, ``batch_size`` texts per rensa call (bounds memory).
+    """Signatures for ``texts``, in bulk, ``batch_size`` texts at a time (bounds memory).
 
     Deterministic across processes: run it per shard anywhere and :meth:`Signatures.concat`.
-    ``workers > 1`` signs batches in that many fresh processes (forkserver, else spawn: a
-    forked child of a process that already ran rensa's thread pool deadlocks).
+    ``workers > 1`` signs batches in that many fresh processes (forkserver, else spawn).
     """
     cfg = cfg or DedupConfig()
     if batch_size < 1:
@@ -278,14 +277,14 @@ def compute_signatures(
     lengths = np.empty(n, dtype=np.int64)
     for lo in range(0, n, batch_size):
         batch = texts[lo : lo + batch_size]
-        folded = [words.fold(text) for text in batch]
-        hi = lo + len(folded)
-        flat, offsets = minhash.shingle_hashes(folded, cfg.shingle_size, casefolded=True)
-        matrix[lo:hi] = minhash.minhash_matrix(flat, offsets, cfg.num_perm, cfg.seed)
-        counts[lo:hi] = np.diff(offsets)
-        digests = b"".join(minhash.exact_hash(text, casefolded=True) for text in folded)
-        exact[lo:hi] = np.frombuffer(digests, dtype="<u8").reshape(-1, 2)
-        lengths[lo:hi] = np.fromiter(map(len, batch), dtype=np.int64, count=hi - lo)
+        hi = lo + len(batch)
+        buf, offsets = words.encode(batch)
+        flat, set_offsets, exact[lo:hi] = minhash.sets_and_exact_hashes(
+            buf, offsets, cfg.shingle_size
+        )
+        matrix[lo:hi] = minhash.minhash_matrix(flat, set_offsets, cfg.num_perm, cfg.seed)
+        counts[lo:hi] = np.diff(set_offsets)
+        lengths[lo:hi] = _char_lengths(batch)
     return Signatures(
         matrix=matrix,
         shingle_counts=counts,
@@ -297,18 +296,37 @@ def compute_signatures(
     )
 
 
-def _sign_batch(args: tuple[list[str], DedupConfig, int]) -> Signatures:
+def _char_lengths(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(texts, pa.Array | pa.ChunkedArray):
+        return pc.utf8_length(texts).fill_null(0).to_numpy().astype(np.int64)
+    return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+
+
+def _sign_batch(args: tuple[list[str] | pa.Array, DedupConfig, int]) -> Signatures:
     texts, cfg, batch_size = args
     return compute_signatures(texts, cfg, batch_size=batch_size)
 
 
+def _compact(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A slice as an array of its own: a pickled Arrow slice carries its parent's buffers."""
+    return array.take(np.arange(len(array)))
+
+
 def _compute_in_processes(
-    texts: Sequence[str], cfg: DedupConfig, batch_size: int, workers: int
+    texts: Sequence[str] | pa.Array | pa.ChunkedArray,
+    cfg: DedupConfig,
+    batch_size: int,
+    workers: int,
 ) -> Signatures:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    arrow = isinstance(texts, pa.Array | pa.ChunkedArray)
     jobs = (
-        (list(texts[lo : lo + batch_size]), cfg, batch_size)
+        (
+            _compact(texts[lo : lo + batch_size]) if arrow else list(texts[lo : lo + batch_size]),
+            cfg,
+            batch_size,
+        )
         for lo in range(0, len(texts), batch_size)
     )
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -388,7 +406,7 @@ def deduplicate(
     signatures). ``origins`` is what ``source_priority`` entries are matched against (default:
     ``sources``; the pipeline passes source, url and site). ``earlier``: published articles
     this run's documents may copy (see :class:`Earlier`). ``workers > 1`` verifies batches of
-    candidate pairs in that many processes when there are several batches (same result).
+    candidate pairs in that many threads when there are several batches (same result).
     Returns one :class:`Decision` per input, **in input order**; the decision for a given
     ``doc_id`` does not depend on that order.
     """
@@ -406,19 +424,14 @@ def deduplicate(
     # share its shingles, so the choice cannot change the outcome.
     _, group_of = np.unique(signatures.exact_hashes, axis=0, return_inverse=True)
     group_of = group_of.reshape(-1)
-    rep_of_group: dict[int, int] = {}
-    for i in sorted(range(n), key=lambda i: doc_ids[i]):
-        g = int(group_of[i])
-        if g in rep_of_group:
-            uf.union(rep_of_group[g], i)
-        else:
-            rep_of_group[g] = i
-    rep = np.array([rep_of_group[int(g)] for g in group_of], dtype=np.int64)
-
-    active = np.array(
-        sorted(i for i in rep_of_group.values() if signatures.shingle_counts[i] > 0),
-        dtype=np.int64,
-    )
+    by_id = np.array(sorted(range(n), key=doc_ids.__getitem__), dtype=np.int64)
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[by_id] = np.arange(n)
+    first = np.full(int(group_of.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, group_of, id_rank)
+    rep = by_id[first[group_of]]
+    uf.union_pairs(rep, np.arange(n))
+    active = np.flatnonzero((rep == np.arange(n)) & (signatures.shingle_counts > 0))
     a, b, big = lsh.candidate_pairs(signatures.matrix, active, cfg.bands)
     verifier = None
     if verify == "exact" and texts is not None:
@@ -463,17 +476,14 @@ def _decide(
     rep: np.ndarray,
     verifier: dedup_link.ExactVerifier | None,
 ) -> list[Decision]:
-    """Pick the kept copy of every cluster and describe each dropped copy against it."""
+    """Pick the kept copy of every cluster and describe each dropped copy against it.
+
+    Per document work is array work; the policy's sort key (Python tuples) is only computed
+    for documents in clusters of two or more and for the earlier articles they joined.
+    """
     n = len(doc_ids)
-    members: dict[int, list[int]] = {}
-    for i in range(n):
-        members.setdefault(uf.find(i), []).append(i)
-    fixed: dict[int, list[int]] = {}
+    m = len(earlier) if earlier is not None else 0
     if earlier is not None:
-        for j in range(len(earlier)):
-            root = uf.find(n + j)
-            if root in members:
-                fixed.setdefault(root, []).append(n + j)
         key = _canonical_key(
             cfg,
             [*doc_ids, *earlier.doc_ids],
@@ -484,23 +494,43 @@ def _decide(
         )
     else:
         key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
+    roots = uf.roots()
+    run_roots = roots[:n]
+    size = np.bincount(run_roots, minlength=n + m)  # this run's documents per cluster
+    shared = size[run_roots] > 1
+    joined = size[roots[n:]] > 0  # earlier articles in a cluster of this run's documents
+    ranked = np.concatenate((np.flatnonzero(shared), n + np.flatnonzero(joined)))
+    order = np.array(sorted(ranked.tolist(), key=key), dtype=np.int64)
+    rank = np.full(n + m, n + m, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    # Kept copy of each cluster: the best earlier article in it if any, else the best member.
+    best = np.full(n + m, n + m, dtype=np.int64)
+    np.minimum.at(best, run_roots[shared], rank[:n][shared])
+    best_earlier = np.full(n + m, n + m, dtype=np.int64)
+    np.minimum.at(best_earlier, roots[n:][joined], rank[n:][joined])
+    best = np.where(best_earlier < n + m, best_earlier, best)
+    keep_rank = best[run_roots]
+    keep = np.arange(n)  # a document alone in its cluster keeps itself
+    clustered = keep_rank < n + m
+    keep[clustered] = order[keep_rank[clustered]]
 
     decisions: list[Decision | None] = [None] * n
     near_pairs: list[tuple[int, int]] = []  # (dropped doc, its kept copy), both of this run
     earlier_drops: list[tuple[int, int]] = []  # (dropped doc, earlier row)
-    for root, cluster in members.items():
-        keep = min(fixed.get(root) or cluster, key=key)
-        if keep < n:
-            decisions[keep] = Decision(doc_ids[keep], kept=True, cluster_size=len(cluster))
-        for i in cluster:
-            if i == keep:
-                continue
-            if keep >= n:
-                earlier_drops.append((i, keep - n))
-            elif group_of[i] == group_of[keep]:
-                decisions[i] = _dropped(doc_ids[i], doc_ids[keep], 1.0, 1.0, "exact")
-            else:
-                near_pairs.append((i, keep))
+    exact = np.zeros(n, dtype=bool)
+    in_run = keep < n
+    exact[in_run] = group_of[np.flatnonzero(in_run)] == group_of[keep[in_run]]
+    for i, k, same, cluster in zip(
+        range(n), keep.tolist(), exact.tolist(), size[run_roots].tolist(), strict=True
+    ):
+        if i == k:
+            decisions[i] = Decision(doc_ids[i], kept=True, cluster_size=cluster)
+        elif k >= n:
+            earlier_drops.append((i, k - n))
+        elif same:
+            decisions[i] = _dropped(doc_ids[i], doc_ids[k], 1.0, 1.0, "exact")
+        else:
+            near_pairs.append((i, k))
     measured = dedup_link.measure_pairs(
         signatures,
         verifier,

@@ -13,15 +13,14 @@ are those of the graph of accepted candidate pairs, whatever the processing orde
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tasks import lsh, minhash
+from tasks import kernels, lsh, minhash, textspill
 
 if TYPE_CHECKING:
     from tasks.dedup import DedupConfig, Signatures
@@ -31,22 +30,36 @@ _ESTIMATE_CHUNK = 1 << 16  # pairs compared per numpy block
 
 
 class UnionFind:
-    """Plain union-find over 0..n-1 (a local object, no module state); roots are minima."""
+    """Union-find over 0..n-1 (a local object, no module state); roots are minima.
+
+    The parents are one int64 array (8 bytes per node, not a Python int object each) and
+    the bulk operations run compiled: :meth:`union_pairs`, :meth:`roots`.
+    """
 
     def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+        self.parent = np.arange(n, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.parent.size)
 
     def find(self, x: int) -> int:
         parent = self.parent
         while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
+            x = int(parent[x])
         return x
 
     def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        self.union_pairs(np.array([a], dtype=np.int64), np.array([b], dtype=np.int64))
+
+    def union_pairs(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Join ``a[i]`` and ``b[i]`` for every ``i``."""
+        kernels.union_pairs(
+            self.parent, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        )
+
+    def roots(self) -> np.ndarray:
+        """The root (smallest member) of every node's set."""
+        return kernels.roots(self.parent)
 
 
 def _verify_batch(
@@ -62,54 +75,42 @@ def _verify_batch(
     the accepted candidate pairs, ``accepted``, and how many candidate pairs were verified.
     """
     texts, counts, ranks, pair_a, pair_b, k, cfg = job
-    sets = _sets(texts, counts, k)
-    uf = UnionFind(len(texts))
-    out_a, out_b, measures, verified = [], [], [], 0
-    for x, y in zip(pair_a, pair_b, strict=True):
-        if uf.find(x) == uf.find(y):
-            continue
-        verified += 1
-        measured = minhash.jaccard_containment(sets[x], sets[y])
-        if is_near(cfg, *measured):
-            uf.union(x, y)
-            out_a.append(x)
-            out_b.append(y)
-            measures.append(measured)
-    accepted = len(out_a)
-    done = set(zip(out_a, out_b, strict=True))
-    roots = [uf.find(i) for i in range(len(texts))]
-    best: dict[int, int] = {}
-    for i, root in enumerate(roots):
-        if root not in best or ranks[i] < ranks[best[root]]:
-            best[root] = i
-    for i, root in enumerate(roots):
-        keep = best[root]
-        if keep != i and (min(i, keep), max(i, keep)) not in done:
-            out_a.append(i)
-            out_b.append(keep)
-            measures.append(minhash.jaccard_containment(sets[i], sets[keep]))
-    return out_a, out_b, measures, accepted, verified
+    flat, offsets = _sets(texts, counts, k)
+    out_a, out_b, jaccard, containment, accepted, verified = kernels.verify_pairs(
+        flat,
+        offsets,
+        np.asarray(pair_a, dtype=np.int64),
+        np.asarray(pair_b, dtype=np.int64),
+        np.asarray(ranks, dtype=np.int64),
+        cfg.jaccard_threshold,
+        cfg.containment_threshold,
+        cfg.min_jaccard_for_containment,
+    )
+    measures = list(zip(jaccard.tolist(), containment.tolist(), strict=True))
+    return out_a.tolist(), out_b.tolist(), measures, int(accepted), int(verified)
 
 
 def _measure_batch(job: tuple) -> list[tuple[float, float]]:
     texts, counts, pair_a, pair_b, k = job
-    sets = _sets(texts, counts, k)
-    return [
-        minhash.jaccard_containment(sets[x], sets[y]) for x, y in zip(pair_a, pair_b, strict=True)
-    ]
+    flat, offsets = _sets(texts, counts, k)
+    jaccard, containment = kernels.overlaps(
+        flat, offsets, np.asarray(pair_a, dtype=np.int64), np.asarray(pair_b, dtype=np.int64)
+    )
+    return list(zip(jaccard.tolist(), containment.tolist(), strict=True))
 
 
-def _sets(texts: list[str], counts: list[int], k: int) -> list[np.ndarray]:
-    computed = minhash.shingle_sets(texts, k)
-    for i, (shingles, count) in enumerate(zip(computed, counts, strict=True)):
-        if shingles.size != count:
-            raise ValueError(f"a text does not match its signature (batch row {i})")
-    return computed
+def _sets(texts: Sequence[str], counts: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    flat, offsets = minhash.shingle_hashes(texts, k)
+    mismatch = np.flatnonzero(np.diff(offsets) != np.asarray(counts, dtype=np.int64))
+    if mismatch.size:
+        raise ValueError(f"a text does not match its signature (batch row {int(mismatch[0])})")
+    return flat, offsets
 
 
 class ExactVerifier:
-    """Exact shingle-set verification from the texts, batch by batch, in worker processes
-    when there is enough work (forkserver or spawn: see :mod:`tasks.dedup`)."""
+    """Exact shingle-set verification from the texts, batch by batch, in worker threads when
+    there are several batches: the work is compiled loops and numpy sorts, which release the
+    GIL, so threads run in parallel without a process to start or texts to pickle."""
 
     def __init__(
         self,
@@ -132,7 +133,7 @@ class ExactVerifier:
             ga, gb = a[group], b[group]
             docs = lsh.sorted_unique(np.concatenate((ga, gb)))
             local_a, local_b = np.searchsorted(docs, ga), np.searchsorted(docs, gb)
-            texts = [self.texts[i] for i in docs.tolist()]
+            texts = textspill.take(self.texts, docs)
             yield docs, (texts, self.counts[docs].tolist(), local_a.tolist(), local_b.tolist())
 
     def _verify_jobs(
@@ -150,10 +151,8 @@ class ExactVerifier:
             for docs, job in jobs:
                 yield docs, fn(job)
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         workers = min(self.workers, count)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ThreadPoolExecutor(workers) as pool:  # the compiled loops run without the GIL
             pending: deque[tuple[np.ndarray, Future]] = deque()
             for docs, job in jobs:
                 pending.append((docs, pool.submit(fn, job)))
@@ -177,11 +176,10 @@ class ExactVerifier:
             _verify_batch, jobs, len(groups)
         ):
             verified += count
-            pairs = zip(docs[out_a].tolist(), docs[out_b].tolist(), measures, strict=True)
-            for i, (x, y, measured) in enumerate(pairs):
-                if i < accepted:
-                    uf.union(x, y)
-                self.measured[(min(x, y), max(x, y))] = measured
+            xs, ys = docs[out_a], docs[out_b]
+            uf.union_pairs(xs[:accepted], ys[:accepted])
+            pairs = zip(np.minimum(xs, ys).tolist(), np.maximum(xs, ys).tolist(), strict=True)
+            self.measured.update(zip(pairs, measures, strict=True))
         return verified
 
     def measure(self, a: Sequence[int], b: Sequence[int]) -> list[tuple[float, float]]:
@@ -212,9 +210,8 @@ def batches(a: np.ndarray, b: np.ndarray, limit: int | None = None) -> list[np.n
     nodes, inverse = np.unique(np.concatenate((a, b)), return_inverse=True)
     ia, ib = inverse[: a.size], inverse[a.size :]
     uf = UnionFind(nodes.size)
-    for x, y in zip(ia.tolist(), ib.tolist(), strict=True):
-        uf.union(x, y)
-    root = np.array([uf.find(i) for i in range(nodes.size)], dtype=np.int64)
+    uf.union_pairs(ia, ib)
+    root = uf.roots()
     docs_of = np.bincount(root, minlength=nodes.size)
     component = root[ia]
     order = np.argsort(component, kind="stable")
@@ -311,8 +308,7 @@ def link_candidates(
     if verifier is None:
         containment = minhash.containment_from_jaccard(jaccard, counts[a], counts[b])
         near = is_near(cfg, jaccard, containment)
-        for x, y in zip(a[near].tolist(), b[near].tolist(), strict=True):
-            uf.union(x, y)
+        uf.union_pairs(a[near], b[near])
         return 0
     return verifier.verify(a, b, jaccard, cfg, uf)
 
@@ -360,5 +356,4 @@ def link_earlier(
     )
     usable = (size_new > 0) & (size_old > 0)
     accepted = exact | (usable & is_near(cfg, jaccard, containment))
-    for x, y in zip(new_rows[accepted].tolist(), earlier_rows[accepted].tolist(), strict=True):
-        uf.union(x, offset + y)
+    uf.union_pairs(new_rows[accepted], offset + earlier_rows[accepted])

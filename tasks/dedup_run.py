@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from tasks import dedup_index, lsh, stories
+from tasks import dedup_index, lsh, stories, textspill
 from tasks.dedup import Decision, DedupConfig, Signatures, deduplicate
 from tasks.dedup_index import DedupIndex
 from tasks.store import OutputStore
@@ -77,7 +77,7 @@ def run(
     story: StoryConfig | None = None,
     workers: int | None = None,
 ) -> RunDedup:
-    """``workers``: processes for exact verification when there are several batches of
+    """``workers``: threads for exact verification when there are several batches of
     candidate pairs (default: every core; small runs stay in this process)."""
     story = story or StoryConfig()
     index, rebuilt = open_index(store, cfg, story)
@@ -95,7 +95,7 @@ def run(
     )
     kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
     kept_ids = [doc_ids[i] for i in kept]
-    kept_texts = [texts[i] for i in kept]
+    kept_texts = textspill.Rows(texts, kept)  # read batch by batch, never all held
     flat, offsets = stories.anchors(kept_texts, story)
     earlier_stories = index.stories(lsh.sorted_unique(flat)) if index is not None else None
     articles = store.published("articles")

@@ -16,35 +16,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.words import mix64
+from tasks import kernels
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _DEDUP_EVERY = 1 << 22  # pending pair keys before they are deduplicated
 
 
 def band_keys(cells: np.ndarray) -> np.ndarray:
     """One uint64 per row of ``cells`` (the ``(n, rows)`` uint32 values of one band)."""
-    cells = cells.astype(np.uint64)
-    keys = cells[:, 0]
-    for r in range(1, cells.shape[1]):
-        keys = mix64(keys * _GOLDEN + cells[:, r])
-    return mix64(keys)
+    cells = np.ascontiguousarray(cells, dtype=np.uint32)
+    return kernels.band_keys(cells, np.arange(cells.shape[0]), 0, cells.shape[1])
 
 
 def all_band_keys(matrix: np.ndarray, bands: int) -> np.ndarray:
     """``(n, bands)`` uint64 band keys of every row (what the dedup index stores)."""
     rows = matrix.shape[1] // bands
     out = np.empty((matrix.shape[0], bands), dtype=np.uint64)
+    every = np.arange(matrix.shape[0])
     for band in range(bands):
-        out[:, band] = band_keys(matrix[:, band * rows : (band + 1) * rows])
+        out[:, band] = kernels.band_keys(matrix, every, band * rows, (band + 1) * rows)
     return out
 
 
 def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stable sort order of ``keys`` and the [start, end) of each run of >= 2 equal keys."""
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    """Positions of ``keys`` grouped by key, and the [start, end) of each run of >= 2 equal
+    keys. The position is packed into the key's low bits so one plain sort (several times
+    faster than an argsort) groups them; keys agreeing on their remaining high bits only
+    make extra candidates, which verification rejects."""
+    bits = np.uint64(max(1, int(keys.size - 1).bit_length()))
+    low = (np.uint64(1) << bits) - np.uint64(1)
+    packed = (keys & ~low) | np.arange(keys.size, dtype=np.uint64)
+    packed.sort()
+    order = (packed & low).astype(np.int64)
+    high = packed >> bits
+    boundaries = np.flatnonzero(high[1:] != high[:-1]) + 1
     starts = np.concatenate(([0], boundaries))
     ends = np.concatenate((boundaries, [keys.size]))
     shared = ends - starts > 1
@@ -101,7 +105,7 @@ def candidate_pairs(
         return a, b, []
     rows = matrix.shape[1] // bands
     for band in range(bands):
-        keys = band_keys(matrix[rows_of, band * rows : (band + 1) * rows])
+        keys = kernels.band_keys(matrix, rows_of, band * rows, (band + 1) * rows)
         order, starts, ends = _groups(keys)
         small = ends - starts <= big_group
         for lo, hi in zip(starts[~small].tolist(), ends[~small].tolist(), strict=True):

@@ -4,13 +4,15 @@ Everything here is deterministic across processes and machines so that signature
 per shard in worker processes can be concatenated and clustered once:
 
 * words are ``\\w+`` tokens of the casefolded text, found and hashed for a whole batch at
-  once by :mod:`tasks.words` (numpy over code points; never Python's salted ``hash()``);
-* ``k`` consecutive word hashes are combined into one shingle hash with numpy arithmetic (a
-  position-weighted sum and one SplitMix64 round, vectorised over all shingles of a batch),
-  kept to 52 bits so one flat sort can group, order and deduplicate the shingles of thousands
-  of texts;
-* the MinHash matrix comes from rensa's bulk ``digest_matrix_from_flat_token_hashes`` (one
-  call per batch: no Python loop per shingle or per permutation).
+  once by :mod:`tasks.words` (compiled loops over the UTF-8 bytes, Arrow string arrays read
+  in place; never Python's salted ``hash()``);
+* ``k`` consecutive word hashes are combined into one shingle hash (a position-weighted sum
+  and one SplitMix64 round, :func:`tasks.kernels.shingles`), kept to 52 bits so one flat sort
+  can group, order and deduplicate the shingles of thousands of texts;
+* the signature is one-permutation MinHash with optimal densification
+  (:func:`tasks.kernels.one_permutation`): ``num_perm`` bins, each the minimum of the shingles
+  hashed into it, so a signature costs one hash per shingle instead of one per shingle and
+  permutation, with the same collision probability (the Jaccard similarity) per bin.
 
 A text with fewer than ``k`` words (but at least one) becomes a single shingle made of all its
 words, so it only matches a text with exactly the same words, and is never "contained" in a
@@ -20,25 +22,25 @@ shingle at all and never matches anything by similarity.
 
 from __future__ import annotations
 
-import array
 import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import rensa
+import pyarrow as pa
 
-from tasks import words
+from tasks import kernels, words
+
+Texts = Sequence[str] | pa.Array | pa.ChunkedArray
 
 WORD_RE = re.compile(r"\w+")
 
 #: Identifies how signatures are computed; signatures with different tags must not be mixed.
-ALGORITHM = f"poly-words/weighted-shingles/rensa-rminhash-v{rensa.RMinHash.ALGORITHM_VERSION}"
+ALGORITHM = "poly-words/weighted-shingles/oph-densified-v1"
 
 _U64 = np.uint64
-_GOLDEN = _U64(0x9E3779B97F4A7C15)
-_ROW_BITS = 12  # texts per chunk: 2**12
+_ROW_BITS = 12  # texts per sort: 2**12
 _HASH_BITS = 64 - _ROW_BITS
 _HASH_MASK = _U64((1 << _HASH_BITS) - 1)
 _CHUNK = 1 << _ROW_BITS
@@ -54,76 +56,66 @@ def normalize_for_exact(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def exact_hash(text: str, *, casefolded: bool = False) -> bytes:
+def exact_hash(text: str) -> bytes:
     """128-bit BLAKE2b of :func:`normalize_for_exact` (collisions are negligible at any scale).
 
-    ``casefolded=True`` skips the casefold when the caller already did it (it is not free).
+    The definition; :func:`exact_hashes` computes the same for a whole batch.
     """
-    folded = text if casefolded else words.fold(text)
-    data = " ".join(folded.split()).encode("utf-8", "surrogatepass")
+    data = normalize_for_exact(text).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-mix64 = words.mix64
+def exact_hashes(buf: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` uint64: :func:`exact_hash` of each text already :func:`tasks.words.encode`-d
+    (casefolded and whitespace-collapsed in one compiled pass)."""
+    collapsed, bounds = kernels.collapsed(buf, offsets, *words.fold_tables(), words.space_table())
+    return _digests(collapsed, bounds)
 
 
-def _position_factor(j: int) -> np.uint64:
-    """A distinct odd multiplier per word position (so word order matters)."""
-    return _U64(((2 * j + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF | 1)
+def _digests(collapsed: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    view = memoryview(collapsed)
+    digests = b"".join(
+        hashlib.blake2b(view[lo:hi], digest_size=16).digest()
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    )
+    return np.frombuffer(digests, dtype="<u8").reshape(-1, 2).astype(np.uint64)
 
 
-def _combine(parts: Sequence[np.ndarray], length: int) -> np.ndarray:
-    """Order-sensitive hash of ``length`` word hashes: a weighted sum with one odd factor per
-    position (the word hashes are already mixed), then one SplitMix64 round. The length is
-    mixed in so a whole-text shingle of a short text cannot equal a k-word shingle."""
-    acc = parts[0] * _position_factor(0)
-    for j, part in enumerate(parts[1:], start=1):
-        acc += part * _position_factor(j)
-    tag = _U64((length * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
-    return mix64(acc ^ tag)
+def sets_and_exact_hashes(
+    buf: np.ndarray, offsets: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`encoded_shingle_hashes` and :func:`exact_hashes` with one pass over the texts."""
+    hashes, counts, collapsed, bounds = kernels.scan(
+        buf, offsets, *words.fold_tables(), words.word_table(), words.space_table()
+    )
+    flat, set_offsets = _sorted_sets(*kernels.shingles(hashes, counts, k, True))
+    return flat, set_offsets, _digests(collapsed, bounds)
 
 
-def _chunk_shingles(folded: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`shingle_hashes` for at most ``_CHUNK`` casefolded texts.
+def _sorted_sets(flat: np.ndarray, per_text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's shingle hashes reduced to 52 bits, sorted and deduplicated.
 
     The row number goes in the top ``_ROW_BITS`` bits of a sort key above the top 52 bits of
-    the shingle hash, so one flat ``np.sort`` groups by text and orders and deduplicates each
-    text's shingles (several times faster than a two-key lexsort).
+    the shingle hash, so one flat ``np.sort`` per ``_CHUNK`` texts groups by text and orders
+    and deduplicates each text's shingles (several times faster than a two-key lexsort).
     """
-    n = len(folded)
-    tokens, counts = words.word_hashes(folded)
-    first = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=first[1:])
-
-    # k-word shingles of texts with at least k words: every start position that leaves room.
-    doc_of_token = np.repeat(np.arange(n, dtype=np.int64), counts)
-    position = np.arange(tokens.size, dtype=np.int64) - first[:-1][doc_of_token]
-    starts = np.flatnonzero(position <= (counts - k)[doc_of_token])
-    hashes = [_combine([tokens[starts + j] for j in range(k)], k)]
-    owners = [doc_of_token[starts]]
-
-    # Texts with 1..k-1 words: one shingle of all their words (rare, so a loop per text).
-    for i in np.flatnonzero((counts > 0) & (counts < k)):
-        lo, c = int(first[i]), int(counts[i])
-        hashes.append(_combine([tokens[lo + j : lo + j + 1] for j in range(c)], c))
-        owners.append(np.array([i], dtype=np.int64))
-
-    keys = (np.concatenate(owners).astype(np.uint64) << _U64(_HASH_BITS)) | (
-        np.concatenate(hashes) >> _U64(_ROW_BITS)
-    )
-    keys.sort()
-    distinct = np.ones(keys.size, dtype=bool)
-    distinct[1:] = keys[1:] != keys[:-1]
-    keys = keys[distinct]
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(
-        np.bincount((keys >> _U64(_HASH_BITS)).astype(np.int64), minlength=n), out=offsets[1:]
-    )
-    return keys & _HASH_MASK, offsets
+    n = per_text.size
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_text, out=bounds[1:])
+    flats, offsets = [], [np.zeros(1, dtype=np.int64)]
+    for lo in range(0, n, _CHUNK):
+        hi = min(n, lo + _CHUNK)
+        keys = kernels.row_keys(flat, bounds, lo, hi, _HASH_BITS)
+        keys.sort()
+        distinct, counts = kernels.split_rows(keys, hi - lo, _HASH_BITS)
+        flats.append(distinct)
+        offsets.append(np.cumsum(counts) + offsets[-1][-1])
+    out = np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)
+    return out, np.concatenate(offsets)
 
 
-def ordered_shingles(folded: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k-word shingle hashes of each casefolded text **in text order** (not deduplicated).
+def ordered_shingles(texts: Texts, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k-word shingle hashes of each text **in text order** (not deduplicated).
 
     Returns ``(flat, counts)``: 64-bit hashes, text after text, and how many each text has
     (``max(0, words - k + 1)``: a text shorter than ``k`` words has none). For passage work
@@ -131,20 +123,11 @@ def ordered_shingles(folded: Sequence[str], k: int) -> tuple[np.ndarray, np.ndar
     """
     if k < 1:
         raise ValueError(f"shingle size must be >= 1, got {k}")
-    tokens, counts = words.word_hashes(folded)
-    n = len(folded)
-    first = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=first[1:])
-    doc_of_token = np.repeat(np.arange(n, dtype=np.int64), counts)
-    position = np.arange(tokens.size, dtype=np.int64) - first[:-1][doc_of_token]
-    starts = np.flatnonzero(position <= (counts - k)[doc_of_token])
-    flat = _combine([tokens[starts + j] for j in range(k)], k)
-    return flat, np.maximum(counts - k + 1, 0)
+    hashes, counts = words.word_hashes(texts)
+    return kernels.shingles(hashes, counts, k, False)
 
 
-def shingle_hashes(
-    texts: Sequence[str], k: int, *, casefolded: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+def shingle_hashes(texts: Texts, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct 52-bit shingle hashes of each text, as one flat uint64 array.
 
     Returns ``(flat, offsets)`` with ``offsets`` of length ``len(texts) + 1`` (int64): the
@@ -154,41 +137,37 @@ def shingle_hashes(
     """
     if k < 1:
         raise ValueError(f"shingle size must be >= 1, got {k}")
-    flats, offsets = [], [np.zeros(1, dtype=np.int64)]
-    for lo in range(0, len(texts), _CHUNK):
-        chunk = texts[lo : lo + _CHUNK]
-        folded = chunk if casefolded else [words.fold(text) for text in chunk]
-        flat, offs = _chunk_shingles(folded, k)
-        flats.append(flat)
-        offsets.append(offs[1:] + offsets[-1][-1])
-    flat = np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)
-    return flat, np.concatenate(offsets)
+    return encoded_shingle_hashes(*words.encode(texts), k)
 
 
-def shingle_sets(texts: Sequence[str], k: int) -> list[np.ndarray]:
+def encoded_shingle_hashes(
+    buf: np.ndarray, offsets: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_hashes` of texts already :func:`tasks.words.encode`-d."""
+    hashes, counts = words.encoded_word_hashes(buf, offsets)
+    return _sorted_sets(*kernels.shingles(hashes, counts, k, True))
+
+
+def shingle_sets(texts: Texts, k: int) -> list[np.ndarray]:
     """Per text, its sorted distinct shingle hashes (for exact Jaccard/containment)."""
     flat, offsets = shingle_hashes(texts, k)
     return [flat[offsets[i] : offsets[i + 1]] for i in range(len(texts))]
 
 
 def minhash_matrix(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """``(n, num_perm)`` uint32 MinHash digests for all rows at once (rensa, in Rust).
+    """``(n, num_perm)`` uint32 signatures of the shingle sets ``(flat, offsets)`` as returned
+    by :func:`shingle_hashes` (one-permutation MinHash, densified; the seed picks the hash).
 
     A row with no shingle gets all ``0xFFFFFFFF``; callers must not treat such rows as similar.
     """
-    n = offsets.size - 1
-    if n == 0:
-        return np.empty((0, num_perm), dtype=np.uint32)
-    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    return kernels.one_permutation(
         np.ascontiguousarray(flat, dtype=np.uint64),
-        np.ascontiguousarray(offsets, dtype=np.uint64),
+        np.ascontiguousarray(offsets, dtype=np.int64),
         num_perm,
-        seed,
+        np.uint64(seed),
     )
-    flat_rows = array.array("I")  # extending a C array beats np.array(list of lists) by 1.5x
-    for row in matrix.to_rows():
-        flat_rows.extend(row)
-    return np.frombuffer(flat_rows, dtype=np.uint32).reshape(n, num_perm).copy()
 
 
 def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

@@ -43,13 +43,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tasks import lsh, minhash, story_pairs, words
+from tasks import kernels, lsh, minhash, story_pairs, textspill, words
 from tasks.dedup_link import UnionFind
 
 _ROW_BITS = 12
 _HASH_BITS = 64 - _ROW_BITS
 _CHUNK = 1 << _ROW_BITS
 _VERIFY_CHUNK = 2048
+_PARTS = 16  # slices of the anchor value range grouped one at a time
+_PART_MIN = 1 << 20  # fewer anchors than this: one slice
+_PART_SHIFT = np.uint64(20)
 
 
 @dataclass(frozen=True)
@@ -84,17 +87,16 @@ def anchors(texts: Sequence[str], cfg: StoryConfig | None = None) -> tuple[np.nd
     cfg = cfg or StoryConfig()
     flats, offsets = [], [np.zeros(1, dtype=np.int64)]
     for lo in range(0, len(texts), _CHUNK):
-        folded = [words.fold(t) for t in texts[lo : lo + _CHUNK]]
-        flat, offs = _chunk_anchors(folded, cfg)
+        flat, offs = _chunk_anchors(texts[lo : lo + _CHUNK], cfg)
         flats.append(flat)
         offsets.append(offs[1:] + offsets[-1][-1])
     flat = np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)
     return flat, np.concatenate(offsets)
 
 
-def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, np.ndarray]:
-    n, w = len(folded), cfg.window
-    shingles, counts = minhash.ordered_shingles(folded, cfg.anchor_words)
+def _chunk_anchors(texts: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, np.ndarray]:
+    n, w = len(texts), cfg.window
+    shingles, counts = minhash.ordered_shingles(texts, cfg.anchor_words)
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=first[1:])
     if shingles.size >= w:
@@ -116,9 +118,9 @@ def _chunk_anchors(folded: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray,
 def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per text: its distinct ``passage_words``-word shingle hashes (sorted) and the anchor of
     each (the minimum of the ``window`` anchor shingles it spans: its window's anchor)."""
-    folded = [words.fold(t) for t in texts]
-    long_flat, long_counts = minhash.ordered_shingles(folded, cfg.passage_words)
-    short_flat, short_counts = minhash.ordered_shingles(folded, cfg.anchor_words)
+    word_hashes, word_counts = words.word_hashes(texts)
+    long_flat, long_counts = kernels.shingles(word_hashes, word_counts, cfg.passage_words, False)
+    short_flat, short_counts = kernels.shingles(word_hashes, word_counts, cfg.anchor_words, False)
     long_bounds = np.concatenate(([0], np.cumsum(long_counts)))
     short_bounds = np.concatenate(([0], np.cumsum(short_counts)))
     out = []
@@ -160,56 +162,80 @@ def candidate_pairs(
     earlier: EarlierStories | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Node pairs ``a < b`` sharing an anchor held by at most ``max_anchor_docs`` articles,
-    and the table ``(anchor values, holders)`` of every anchor seen.
+    and the table ``(anchor values, holders)`` of every anchor held by two or more articles
+    (an anchor missing from it is held by one).
 
     Nodes ``0..n-1`` are this run's texts, ``n + j`` the earlier article ``j``; pairs of two
     earlier articles are left out (their stories were settled when they were published).
+    Anchors are grouped one slice of the value range at a time (``_PARTS`` slices), so the
+    work arrays hold a slice of the anchors, not all of them twice over.
     """
     n = offsets.size - 1
-    owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-    values = flat
-    m = 0
-    if earlier is not None and len(earlier.doc_ids):
-        m = len(earlier.doc_ids)
-        owners = np.concatenate((owners, n + earlier.anchor_rows.astype(np.int64)))
-        values = np.concatenate((values, earlier.anchor_values.astype(np.uint64)))
+    m = len(earlier.doc_ids) if earlier is not None else 0
+    old_values = earlier.anchor_values.astype(np.uint64) if m else np.empty(0, np.uint64)
+    old_owners = n + earlier.anchor_rows.astype(np.int64) if m else np.empty(0, np.int64)
     pairs = lsh.PairSet(n + m)
-    if not values.size:
-        a, b = pairs.pairs()
-        return a, b, (values, np.empty(0, dtype=np.int64))
-    order = np.argsort(values, kind="stable")  # owners ascend within equal values
-    values, owners = values[order], owners[order]
-    bounds = np.flatnonzero(values[1:] != values[:-1]) + 1
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [values.size]))
-    size = ends - starts
-    table = (values[starts], size)
-    usable = (size >= 2) & (size <= cfg.max_anchor_docs)
-    starts, ends = starts[usable], ends[usable]
-    positions = np.repeat(starts, ends - starts) + lsh.ranges(ends - starts)
-    group_end = np.repeat(ends, ends - starts)
-    d = 1
-    while positions.size:
-        ok = positions + d < group_end
-        positions, group_end = positions[ok], group_end[ok]
-        a, b = owners[positions], owners[positions + d]
-        new = a < n  # owners are sorted within a group: a < b, so a new pair has a new a
-        pairs.add(a[new], b[new])
-        d += 1
+    table_values, table_sizes = [], []
+    parts = _PARTS if flat.size > _PART_MIN else 1
+    part_of = ((flat >> _PART_SHIFT) % np.uint64(parts)).astype(np.uint8) if parts > 1 else None
+    for part in range(parts):
+        values, owners = _slice(flat, offsets, part_of, part)
+        if old_values.size:
+            keep = (old_values >> _PART_SHIFT) % np.uint64(parts) == part
+            values = np.concatenate((values, old_values[keep]))
+            owners = np.concatenate((owners, old_owners[keep]))
+        if not values.size:
+            continue
+        order = np.argsort(values, kind="stable")  # owners ascend within equal values
+        values, owners = values[order], owners[order]
+        del order
+        bounds = np.flatnonzero(values[1:] != values[:-1]) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [values.size]))
+        size = ends - starts
+        shared = size >= 2
+        table_values.append(values[starts[shared]])
+        table_sizes.append(size[shared])
+        usable = shared & (size <= cfg.max_anchor_docs)
+        starts, ends = starts[usable], ends[usable]
+        positions = np.repeat(starts, ends - starts) + lsh.ranges(ends - starts)
+        group_end = np.repeat(ends, ends - starts)
+        d = 1
+        while positions.size:
+            ok = positions + d < group_end
+            positions, group_end = positions[ok], group_end[ok]
+            a, b = owners[positions], owners[positions + d]
+            new = a < n  # owners are sorted within a group: a < b, so a new pair has a new a
+            pairs.add(a[new], b[new])
+            d += 1
+    values = np.concatenate(table_values) if table_values else np.empty(0, np.uint64)
+    sizes = np.concatenate(table_sizes) if table_sizes else np.empty(0, np.int64)
+    order = np.argsort(values, kind="stable")
     a, b = pairs.pairs()
-    return a, b, table
+    return a, b, (values[order], sizes[order])
+
+
+def _slice(
+    flat: np.ndarray, offsets: np.ndarray, part_of: np.ndarray | None, part: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The anchors of slice ``part`` of the value range and their owners (int64)."""
+    if part_of is None:
+        return flat, np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(offsets))
+    where = np.flatnonzero(part_of == part)
+    return flat[where], np.searchsorted(offsets, where, side="right") - 1
 
 
 def verify(
     a: np.ndarray,
     b: np.ndarray,
-    text_of: Callable[[list[int]], list[str]],
+    text_of: Callable[[list[int]], Sequence[str]],
     cfg: StoryConfig,
     holders: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """Which candidate pairs share a passage whose anchor is held by at most
     ``max_anchor_docs`` articles (exact, from the texts, in batches)."""
     values, counts = holders
+    limit = cfg.max_anchor_docs
     out = np.zeros(a.size, dtype=bool)
     for lo in range(0, a.size, _VERIFY_CHUNK):
         ca, cb = a[lo : lo + _VERIFY_CHUNK], b[lo : lo + _VERIFY_CHUNK]
@@ -221,10 +247,16 @@ def verify(
                 hashes, found[y][0], assume_unique=True, return_indices=True
             )
             if shared.size:
-                where = np.searchsorted(values, anchor_of[shared])
-                held = counts[np.minimum(where, values.size - 1)]
-                out[lo + k] = bool(np.any(held <= cfg.max_anchor_docs))
+                out[lo + k] = bool(np.any(_held(values, counts, anchor_of[shared]) <= limit))
     return out
+
+
+def _held(values: np.ndarray, counts: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """How many articles hold each anchor (1 when the table does not list it)."""
+    if not values.size:
+        return np.ones(anchors.size, dtype=np.int64)
+    where = np.minimum(np.searchsorted(values, anchors), values.size - 1)
+    return np.where(values[where] == anchors, counts[where], 1)
 
 
 def assign(
@@ -247,25 +279,27 @@ def assign(
     a, b, holders = candidate_pairs(flat, offsets, cfg, earlier)
     m = len(earlier.doc_ids) if earlier is not None else 0
 
-    def text_of(nodes: list[int]) -> list[str]:
+    def text_of(nodes: list[int]) -> Sequence[str]:
         old = [earlier.doc_ids[i - n] for i in nodes if i >= n] if earlier else []
-        loaded = iter(earlier_texts(old) if old and earlier_texts else [])
+        if not old:  # only this run's texts: a batch read (an Arrow array from a spill file)
+            return textspill.take(texts, nodes)
+        loaded = iter(earlier_texts(old) if earlier_texts else [])
         return [texts[i] if i < n else next(loaded) for i in nodes]
 
     x, y = story_pairs.shared_passage_pairs(
         a, b, lambda nodes: passages(text_of(nodes), cfg), holders, cfg.max_anchor_docs, n
     )
     uf = UnionFind(n + m)
-    for p, q in zip(x.tolist(), y.tolist(), strict=True):
-        uf.union(p, q)
-    roots = [uf.find(i) for i in range(n)]
+    uf.union_pairs(x, y)
+    every_root = uf.roots()
+    roots = every_root[:n].tolist()
     smallest_new: dict[int, str] = {}
     for root, doc_id in zip(roots, doc_ids, strict=True):
         if root not in smallest_new or doc_id < smallest_new[root]:
             smallest_new[root] = doc_id
     smallest_earlier: dict[int, str] = {}  # an earlier member fixes its story's id
     for j in range(m):
-        root = uf.find(n + j)
+        root = int(every_root[n + j])
         story = earlier.story_ids[j]  # type: ignore[union-attr]
         if root in smallest_new and (
             root not in smallest_earlier or story < smallest_earlier[root]

@@ -1,35 +1,40 @@
-"""Texts of a whole run, on disk, readable one by one: memory bounded by batch, not corpus.
+"""Texts of a whole run, on disk, readable in any order: memory bounded by batch, not corpus.
 
 Exact duplicate verification reads the texts of candidate pairs only, in an order nobody can
 predict (copies of one story sit in any shard). Holding every text in memory costs several GB
 at a million articles; re-reading compressed shard files per pair costs minutes. Instead the
-text column is written once, shard by shard, to an uncompressed Arrow IPC file, and read
-back memory-mapped: any row is a slice of the mapped file, and only the pages of texts actually
-verified are ever touched (the OS may drop them again at will).
+texts are written once, shard by shard, as one file of UTF-8 bytes; their byte offsets (8
+bytes a text) stay in memory. :meth:`SpilledTexts.take` reads a batch of rows with ``pread``
+(adjacent rows in one call) into one Arrow array, which :mod:`tasks.kernels` reads in place
+(no Python string). Nothing is memory-mapped: mapping the file made every row read fault in
+its neighbourhood too (read-around), and a batch of a few thousand scattered rows then held
+most of the file in the process's resident memory.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import overload
 
+import numpy as np
 import pyarrow as pa
 
-_SCHEMA = pa.schema([pa.field("text", pa.large_string())])
+from tasks import words
 
 
 class SpilledTexts(Sequence[str]):
-    """A read-only sequence of strings backed by a memory-mapped Arrow file."""
+    """A read-only sequence of strings backed by a spill file (see :func:`write_texts`)."""
 
     def __init__(self, path: Path) -> None:
-        self._source = pa.memory_map(str(path), "r")
-        self._column = pa.ipc.open_file(self._source).read_all().column("text")
+        self._offsets = np.fromfile(_offsets_path(path), dtype=np.int64)
+        self._fd = os.open(path, os.O_RDONLY)
 
     def __len__(self) -> int:
-        return len(self._column)
+        return int(self._offsets.size - 1)
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -39,33 +44,114 @@ class SpilledTexts(Sequence[str]):
 
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return self._column[index].to_pylist()
+            return self.take(np.arange(len(self))[index]).to_pylist()
         if index < 0:
-            index += len(self._column)
-        if not 0 <= index < len(self._column):
+            index += len(self)
+        if not 0 <= index < len(self):
             raise IndexError(index)
-        return self._column[index].as_py()
+        lo, hi = int(self._offsets[index]), int(self._offsets[index + 1])
+        return os.pread(self._fd, hi - lo, lo).decode("utf-8")
 
     def __iter__(self) -> Iterator[str]:
-        for chunk in self._column.chunks:
-            yield from chunk.to_pylist()
+        for lo in range(0, len(self), 8192):
+            yield from self.take(np.arange(lo, min(len(self), lo + 8192))).to_pylist()
+
+    def take(self, rows: np.ndarray | Sequence[int]) -> pa.Array:
+        """The given rows (in that order) as one ``large_string`` array held in memory."""
+        _return_freed_memory()  # what earlier batches used: Arrow's allocator keeps it
+        rows = np.asarray(rows, dtype=np.int64)
+        rows = np.where(rows < 0, rows + len(self), rows)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
+            raise IndexError("row out of range")
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        starts, ends = self._offsets[ordered], self._offsets[ordered + 1]
+        offsets = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(ends - starts, out=offsets[1:])
+        data = bytearray(int(offsets[-1]))
+        view = memoryview(data)
+        # One read per run of rows that are adjacent in the file (copies of a story often are).
+        breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
+        first = np.concatenate(([0], breaks)).tolist()
+        last = np.concatenate((breaks, [rows.size])).tolist()
+        for a, b in zip(first, last, strict=True):
+            lo, hi, at = int(starts[a]), int(ends[b - 1]), int(offsets[a])
+            if hi > lo and os.preadv(self._fd, [view[at : at + hi - lo]], lo) != hi - lo:
+                raise OSError("the spill file is shorter than its offsets say")
+        taken = pa.LargeStringArray.from_buffers(
+            rows.size, pa.py_buffer(offsets), pa.py_buffer(data)
+        )
+        if not np.all(order[1:] > order[:-1]):
+            taken = taken.take(np.argsort(order))
+        return taken
 
     def close(self) -> None:
-        self._column = pa.chunked_array([], type=pa.large_string())
-        self._source.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class Rows(Sequence[str]):
+    """Some rows of a text sequence, in a given order, without copying them; slices come back
+    as Arrow arrays when the base can :func:`take` them."""
+
+    def __init__(self, base: Sequence[str], rows: np.ndarray) -> None:
+        self.base, self.rows = base, np.asarray(rows, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return take(self.base, self.rows[index])
+        return self.base[int(self.rows[index])]
+
+    def take(self, rows: np.ndarray | Sequence[int]) -> Sequence[str] | pa.Array:
+        return take(self.base, self.rows[np.asarray(rows, dtype=np.int64)])
+
+
+def take(texts: Sequence[str], rows: np.ndarray | Sequence[int]) -> Sequence[str] | pa.Array:
+    """Rows of any text sequence: an Arrow array when it can give one (no Python strings),
+    else a list."""
+    if hasattr(texts, "take"):  # SpilledTexts, Rows, Arrow arrays
+        return texts.take(np.asarray(rows, dtype=np.int64))
+    return [texts[int(i)] for i in np.asarray(rows).tolist()]
+
+
+def _return_freed_memory() -> None:
+    """Give memory Arrow freed back to the OS (its allocator otherwise keeps it for reuse, and
+    a process that read a few GB of shards would look, and be counted, that big)."""
+    pa.default_memory_pool().release_unused()
+
+
+def _offsets_path(path: Path) -> Path:
+    return Path(f"{path}.offsets")
 
 
 def write_texts(path: Path, batches: Iterable[pa.Array | pa.ChunkedArray]) -> int:
-    """Append each batch of texts (one shard at a time) to a new Arrow file; returns rows."""
-    rows = 0
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, _SCHEMA) as writer:
+    """Append each batch of texts (one shard at a time) to a new spill file (UTF-8 bytes, and
+    next to it the int64 byte offsets); returns rows. A null is written as ""."""
+    offsets = [np.zeros(1, dtype=np.int64)]
+    written = 0
+    with open(path, "wb") as sink:
         for batch in batches:
-            column = batch.cast(pa.large_string())
-            chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+            chunks = batch.chunks if isinstance(batch, pa.ChunkedArray) else [batch]
             for chunk in chunks:
-                writer.write_batch(pa.record_batch([chunk], schema=_SCHEMA))
-                rows += len(chunk)
-    return rows
+                data, bounds = words.encode(chunk.cast(pa.large_string()))
+                sink.write(memoryview(data[bounds[0] : bounds[-1]]))
+                offsets.append(bounds[1:] - bounds[0] + written)
+                written += int(bounds[-1] - bounds[0])
+            del batch, chunks
+            _return_freed_memory()
+    every = np.concatenate(offsets)
+    every.tofile(_offsets_path(path))
+    return int(every.size - 1)
 
 
 @contextmanager
@@ -75,7 +161,7 @@ def spilled_texts(
     """Spill ``batches`` under ``folder`` for the duration of the block, then delete them."""
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=prefix, dir=folder) as tmp:
-        path = Path(tmp) / "texts.arrow"
+        path = Path(tmp) / "texts.utf8"
         write_texts(path, batches)
         texts = SpilledTexts(path)
         try:

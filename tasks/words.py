@@ -1,24 +1,20 @@
-"""Word tokens of a whole batch of texts at once, in numpy.
+"""Word tokens of a whole batch of texts at once, hashed in one compiled pass.
 
-Shingling used to spend most of its time in Python: one ``re.findall`` per text, one ``str``
-object per word, one dict lookup per word. Here a batch of casefolded texts is encoded once to
-a UTF-32 code-point array and everything else is array arithmetic:
+Shingling used to spend most of its time in Python (one ``re.findall`` and one ``str`` per
+word), then in numpy (a dozen array passes per character). Now a batch of casefolded texts is
+UTF-8 encoded once and :mod:`tasks.kernels` walks the bytes:
 
 * a word is a maximal run of ``\\w`` characters, exactly what ``re.findall(r"\\w+", text)``
   returns: the table of word characters is built from Python's own ``re`` (same Unicode
-  version as the regex), once per process;
-* a word's hash is a polynomial over its code points (base ``_BASE``, modulo 2**64, computed
-  with one ``np.add.reduceat``) finished with the SplitMix64 mixer and the word length, so it
-  is deterministic across processes and machines (no salted ``hash()``).
+  version as the regex), once per process; likewise the whitespace table (``\\s``, which is
+  ``str.isspace``, what ``str.split()`` splits on) for the exact-duplicate key;
+* a word's hash is a polynomial over its code points (plus one), base ``kernels.BASE``, modulo
+  2**64, finished with the SplitMix64 mixer and the word length, so it is deterministic across
+  processes and machines (no salted ``hash()``).
 
-About 2.8x faster than ``re.findall`` plus a BLAKE2b per distinct word. (The exact-text key
-stays a per-text ``" ".join(text.split())`` + BLAKE2b: a numpy version measured no faster.)
-
-A batch is split into parts of at most ``_PART_CHARS`` code points so temporary arrays stay
-small (about 40 bytes per character of a part) whatever the batch size. A polynomial hash
-modulo 2**64 can be made to collide on purpose by crafted strings (Thue-Morse words); a
-collision here only merges two words in similarity estimates, never an exact-duplicate
-decision, which uses BLAKE2b.
+A polynomial hash modulo 2**64 can be made to collide on purpose by crafted strings
+(Thue-Morse words); a collision here only merges two words in similarity estimates, never an
+exact-duplicate decision, which uses BLAKE2b.
 """
 
 from __future__ import annotations
@@ -28,14 +24,11 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pyarrow as pa
+
+from tasks import kernels
 
 _U64 = np.uint64
-_MIX1 = _U64(0xBF58476D1CE4E5B9)
-_MIX2 = _U64(0x94D049BB133111EB)
-_GOLDEN = _U64(0x9E3779B97F4A7C15)
-_BASE = _U64(0x100000001B3)  # odd, so powers never vanish modulo 2**64
-_SEPARATOR = "\x00"  # neither a word character nor whitespace: tokens never span two texts
-_PART_CHARS = 1 << 21
 _UNICODE = 0x110000
 
 
@@ -47,77 +40,94 @@ def fold(text: str) -> str:
 
 def mix64(z: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser, vectorised (uint64 arithmetic wraps, which is what we want)."""
-    z = (z ^ (z >> _U64(30))) * _MIX1
-    z = (z ^ (z >> _U64(27))) * _MIX2
+    z = (z ^ (z >> _U64(30))) * kernels.MIX1
+    z = (z ^ (z >> _U64(27))) * kernels.MIX2
     return z ^ (z >> _U64(31))
+
+
+def _every() -> str:
+    """Every code point once, in order (lone surrogates included)."""
+    cps = np.arange(_UNICODE, dtype="<u4").tobytes()
+    return cps.decode("utf-32-le", "surrogatepass")
+
+
+def _class_table(pattern: str) -> np.ndarray:
+    """Boolean table over all code points: True where ``re`` matches ``pattern`` (one class)."""
+    marked = re.sub(pattern, "\x01", re.sub(f"[^{pattern}]", "\x00", _every()))
+    return np.frombuffer(marked.encode("ascii"), dtype=np.uint8).astype(bool)
 
 
 @functools.cache
 def word_table() -> np.ndarray:
-    """Boolean table over all code points: True where ``re`` counts the character as ``\\w``.
+    """True where ``re`` counts the code point as ``\\w`` (cached per process)."""
+    return _class_table(r"\w")
 
-    A pure function of the running Python's Unicode data, cached per process (~0.5 s once).
+
+@functools.cache
+def space_table() -> np.ndarray:
+    """True where ``re`` counts the code point as ``\\s``, i.e. ``str.isspace()``."""
+    return _class_table(r"\s")
+
+
+@functools.cache
+def fold_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``str.casefold`` as tables: per code point the folded code point, or
+    ``kernels.EXPANDS + row`` of the second table (up to 3 code points, 0-padded) for the ~100
+    that fold to several (``ß`` -> ``ss``). Casefolding is per code point in CPython, so
+    folding a text code point by code point through these tables is ``str.casefold``."""
+    table = np.arange(_UNICODE, dtype=np.uint32)
+    rows: list[list[int]] = []
+    every = _every()
+    for lo in range(0, _UNICODE, 256):
+        block = every[lo : lo + 256]
+        if block.casefold() == block:
+            continue
+        for cp in range(lo, lo + 256):
+            folded = chr(cp).casefold()
+            if len(folded) == 1:
+                table[cp] = ord(folded)
+            else:
+                table[cp] = kernels.EXPANDS + len(rows)
+                rows.append([ord(c) for c in folded] + [0] * (3 - len(folded)))
+    return table, np.array(rows, dtype=np.uint32).reshape(-1, 3)
+
+
+def encode(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The texts as one UTF-8 byte array and ``n + 1`` int64 byte offsets.
+
+    Arrow string arrays (what Parquet gives) are used as they are, without a Python string;
+    Python strings are encoded keeping lone surrogates (``surrogatepass``). A null is "".
     """
-    every = "".join(map(chr, range(_UNICODE)))
-    marked = re.sub(r"\w", "\x01", re.sub(r"\W", "\x00", every))
-    return np.frombuffer(marked.encode("ascii"), dtype=np.uint8).astype(bool)
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if isinstance(texts, pa.Array):
+        array = texts.cast(pa.large_string()) if texts.type != pa.large_string() else texts
+        _, offset_buffer, data = array.buffers()
+        n = len(array)
+        offsets = np.frombuffer(offset_buffer, dtype=np.int64)[array.offset : array.offset + n + 1]
+        if array.null_count:  # a null's bytes are not necessarily empty
+            lengths = np.where(array.is_null().to_numpy(zero_copy_only=False), 0, np.diff(offsets))
+            keep = np.repeat(~array.is_null().to_numpy(zero_copy_only=False), np.diff(offsets))
+            raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]][keep]
+            return raw, np.concatenate(([0], np.cumsum(lengths)))
+        raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+        return raw, np.ascontiguousarray(offsets)
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
 
 
-def _parts(lengths: np.ndarray) -> list[tuple[int, int]]:
-    """Consecutive text ranges of at most ``_PART_CHARS`` characters (at least one text each)."""
-    parts, lo, size = [], 0, 0
-    for i, length in enumerate(lengths.tolist()):
-        if i > lo and size + length > _PART_CHARS:
-            parts.append((lo, i))
-            lo, size = i, 0
-        size += length + 1
-    if lo < len(lengths) or not parts:
-        parts.append((lo, len(lengths)))
-    return parts
-
-
-def _codepoints(folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The texts joined by ``_SEPARATOR`` as uint32 code points, and each text's start."""
-    joined = _SEPARATOR.join(folded)
-    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded))
-    starts = np.zeros(len(folded), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    return cps, starts
-
-
-def _part_words(folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    cps, starts = _codepoints(folded)
-    n = len(folded)
-    is_word = word_table()[cps]
-    edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    begin = np.flatnonzero(edges == 1)
-    length = np.flatnonzero(edges == -1) - begin
-    counts = np.diff(np.searchsorted(begin, starts), append=begin.size)
-    if begin.size == 0:
-        return np.empty(0, dtype=np.uint64), counts
-    chars = cps[is_word].astype(np.uint64) + _U64(1)
-    first = np.zeros(begin.size, dtype=np.int64)
-    np.cumsum(length[:-1], out=first[1:])
-    position = np.arange(chars.size, dtype=np.int64) - np.repeat(first, length)
-    powers = np.ones(int(length.max()), dtype=np.uint64)
-    np.cumprod(np.full(powers.size - 1, _BASE, dtype=np.uint64), out=powers[1:])
-    raw = np.add.reduceat(chars * powers[position], first)
-    return mix64(raw ^ (length.astype(np.uint64) * _GOLDEN)), counts[:n]
-
-
-def word_hashes(folded: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of the ``\\w+`` words of each (casefolded) text, flat, with per-text counts.
+def word_hashes(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the ``\\w+`` words of each casefolded text, flat, with per-text counts.
 
     Returns ``(hashes, counts)``: uint64 hashes in text order then word order, and an int64
-    array with the number of words of each text.
+    array with the number of words of each text. (Casefolding is done here; casefolding twice
+    changes nothing, so already casefolded texts are fine.)
     """
-    if not folded:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded))
-    hashes, counts = [], []
-    for lo, hi in _parts(lengths):
-        h, c = _part_words(folded[lo:hi])
-        hashes.append(h)
-        counts.append(c)
-    return np.concatenate(hashes), np.concatenate(counts)
+    return encoded_word_hashes(*encode(texts))
+
+
+def encoded_word_hashes(buf: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`word_hashes` of texts already :func:`encode`-d."""
+    return kernels.word_hashes(buf, offsets, *fold_tables(), word_table())

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from tasks import minhash
@@ -545,8 +546,11 @@ def test_signatures_from_worker_processes_are_identical() -> None:
     texts = [text(n) for n in SOURCES] * 3 + ["", "Markets closed."]
     serial = compute_signatures(texts, batch_size=4)
     parallel = compute_signatures(texts, batch_size=4, workers=2)
+    arrow = pa.chunked_array([pa.array(texts[:5]), pa.array(texts[5:])])
+    from_arrow = compute_signatures(arrow, batch_size=4, workers=2)  # read in place, no str
     for field in ("matrix", "shingle_counts", "char_lengths", "exact_hashes"):
         assert np.array_equal(getattr(serial, field), getattr(parallel, field)), field
+        assert np.array_equal(getattr(serial, field), getattr(from_arrow, field)), field
 
 
 def test_big_lsh_groups_cluster_like_small_ones(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -136,6 +136,32 @@ def test_new_articles_join_earlier_stories_and_keep_their_ids() -> None:
     assert asked and all(set(ids) <= set(earlier_texts) for ids in asked)
 
 
+def test_anchor_groups_in_slices_of_the_value_range_find_the_same_pairs(monkeypatch) -> None:
+    rng = random.Random(13)
+    quotes = [filler(rng, 25) for _ in range(8)]
+    footer = filler(rng, 30)
+    texts = [
+        f"{filler(rng, 40)} {quotes[i % 8]} {filler(rng, 20)} {footer if i % 3 == 0 else ''}"
+        for i in range(60)
+    ]
+    cfg = StoryConfig(max_anchor_docs=12)
+    flat, offsets = stories.anchors(texts[:50], cfg)
+    old_flat, old_offsets = stories.anchors(texts[50:], cfg)
+    earlier = EarlierStories(
+        doc_ids=[f"old{i}" for i in range(10)],
+        story_ids=[f"old{i}" for i in range(10)],
+        anchor_rows=np.repeat(np.arange(10), np.diff(old_offsets)),
+        anchor_values=old_flat,
+    )
+    whole = stories.candidate_pairs(flat, offsets, cfg, earlier)
+    monkeypatch.setattr(stories, "_PART_MIN", 0)
+    sliced = stories.candidate_pairs(flat, offsets, cfg, earlier)
+    for got, expected in zip((*sliced[:2], *sliced[2]), (*whole[:2], *whole[2]), strict=True):
+        assert np.array_equal(got, expected)
+    assert whole[0].size > 50  # the quotes link their holders; the footer (20 holders) not
+    assert set(whole[2][1].tolist()) >= {20}
+
+
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="anchor_words"):
         StoryConfig(anchor_words=30)

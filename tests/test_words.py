@@ -32,12 +32,12 @@ def test_words_and_hashes_match_the_regex(texts: list[str]) -> None:
     check(texts)
 
 
-def test_batches_larger_than_one_part_are_split_transparently(monkeypatch) -> None:
-    texts = [f"word{i} shared words here" for i in range(500)] + ["", "x"]
+def test_a_batch_is_its_texts_one_by_one() -> None:
+    texts = [f"word{i} shared words here" for i in range(500)] + ["", "x", "\ud800 z\U0001f600w"]
     whole = words.word_hashes(texts)
-    monkeypatch.setattr(words, "_PART_CHARS", 64)
-    parts = words.word_hashes(texts)
-    assert np.array_equal(whole[0], parts[0]) and np.array_equal(whole[1], parts[1])
+    alone = [words.word_hashes([t]) for t in texts]
+    assert np.array_equal(whole[0], np.concatenate([h for h, _ in alone]))
+    assert whole[1].tolist() == [int(c[0]) for _, c in alone]
     check(texts)
 
 
@@ -46,6 +46,13 @@ def test_word_table_is_the_regex_word_class() -> None:
     sample = [0x30, 0x5F, 0x2D, 0xE9, 0x0301, 0x200B, 0x4E00, 0xFF11, 0x1F600, 0xD800]
     for cp in sample:
         assert table[cp] == bool(WORD.fullmatch(chr(cp))), hex(cp)
+
+
+def test_space_table_is_str_isspace() -> None:
+    table = words.space_table()
+    assert [cp for cp in range(0x3100) if table[cp]] == [
+        cp for cp in range(0x3100) if chr(cp).isspace()
+    ]
 
 
 def test_empty_batch() -> None:
