@@ -27,7 +27,9 @@ Such anchors do not make candidates either.
 **Verification** is exact: the two texts share a ``passage_words``-word shingle (a 52-bit hash
 of the 20 words; collisions negligible) whose anchor is not boilerplate. Sharing an anchor only
 means sharing 8 words, and an anchor on the edge of a boilerplate passage can be held by few
-articles (it is a window minimum in some contexts only): verification catches both.
+articles (it is a window minimum in some contexts only): verification catches both. It is
+done by joining, not pair by pair: :mod:`tasks.story_pairs` computes each candidate article's
+passages once and groups them by hash (:func:`verify` is the pair-by-pair reference).
 
 **Story ids.** A story of this run's articles only gets the smallest ``doc_id`` among them; an
 article sharing no passage gets its own ``doc_id``. Across runs, published articles keep their
