@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack
 from multiprocessing import get_context
 from pathlib import Path
@@ -226,7 +226,7 @@ def corpus(size: int, seed: int, workers: int, cache: Path) -> list[Path]:
 
 
 def _sign_file(args: tuple[str, list[int], DedupConfig]) -> tuple[Signatures, int]:
-    """Signatures of some row groups of one part, and the worker's peak RSS (KB)."""
+    """Signatures of some row groups of one part, and the process's peak RSS (KB)."""
     path, groups, cfg = args
     table = pq.ParquetFile(path).read_row_groups(groups, columns=["text"])
     signatures = compute_signatures(table.column("text"), cfg)  # Arrow, no Python strings
@@ -305,9 +305,10 @@ class CpuMeter:
 
 
 def run_newsclean(paths: list[Path], workers: int, spill: Path) -> dict:
-    """Sign in worker processes; cluster with estimate verification (as against earlier runs:
-    no text in memory); spill the texts to disk as the pipeline does and cluster with exact
-    verification (the default, timed with the spilling); story clusters."""
+    """Sign in threads (the compiled loops release the GIL); cluster with estimate
+    verification (as against earlier runs: no text in memory); spill the texts to disk as the
+    pipeline does and cluster with exact verification (the default, timed with the spilling);
+    story clusters."""
     cfg = DedupConfig()
     meter = {name: CpuMeter() for name in ("sign", "estimate", "exact", "stories")}
     n = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
@@ -318,7 +319,7 @@ def run_newsclean(paths: list[Path], workers: int, spill: Path) -> dict:
             worker_rss[0] = max(worker_rss[0], rss)
             yield part
 
-    with meter["sign"], ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+    with meter["sign"], ThreadPoolExecutor(workers) as pool:
         signatures = _gather(signed(pool.map(_sign_file, _sign_jobs(paths, cfg))), n, cfg)
     doc_ids = [f"d{i:08d}" for i in range(n)]
 

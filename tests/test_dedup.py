@@ -542,7 +542,7 @@ def test_earlier_inputs_are_validated() -> None:
         deduplicate(["a"], ["s"], sigs, cfg, texts=texts, earlier=bad)
 
 
-def test_signatures_from_worker_processes_are_identical() -> None:
+def test_signatures_signed_in_threads_are_identical() -> None:
     texts = [text(n) for n in SOURCES] * 3 + ["", "Markets closed."]
     serial = compute_signatures(texts, batch_size=4)
     parallel = compute_signatures(texts, batch_size=4, workers=2)
