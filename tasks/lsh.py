@@ -82,6 +82,24 @@ class PairSet:
         return (self.done // self.n).astype(np.int64), (self.done % self.n).astype(np.int64)
 
 
+def add_group_pairs(
+    pairs: PairSet, owners: np.ndarray, starts: np.ndarray, ends: np.ndarray, new: int
+) -> None:
+    """Add to ``pairs`` every ``(owners[i], owners[j])``, ``i < j`` inside one group
+    ``[starts[g], ends[g])`` whose owners ascend, with ``owners[i] < new`` and distinct owners
+    (pairs of two "old" owners, ``>= new``, are left out)."""
+    positions = np.repeat(starts, ends - starts) + ranges(ends - starts)
+    group_end = np.repeat(ends, ends - starts)
+    d = 1
+    while positions.size:
+        ok = positions + d < group_end
+        positions, group_end = positions[ok], group_end[ok]
+        a, b = owners[positions], owners[positions + d]
+        take = (a < new) & (a != b)
+        pairs.add(a[take], b[take])
+        d += 1
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """``np.unique`` by sorting (numpy 2's hash-based unique is several times slower here)."""
     values = np.sort(values)

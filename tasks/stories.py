@@ -200,16 +200,7 @@ def candidate_pairs(
         table_sizes.append(size[shared])
         usable = shared & (size <= cfg.max_anchor_docs)
         starts, ends = starts[usable], ends[usable]
-        positions = np.repeat(starts, ends - starts) + lsh.ranges(ends - starts)
-        group_end = np.repeat(ends, ends - starts)
-        d = 1
-        while positions.size:
-            ok = positions + d < group_end
-            positions, group_end = positions[ok], group_end[ok]
-            a, b = owners[positions], owners[positions + d]
-            new = a < n  # owners are sorted within a group: a < b, so a new pair has a new a
-            pairs.add(a[new], b[new])
-            d += 1
+        lsh.add_group_pairs(pairs, owners, starts, ends, n)  # owners ascend within a group
     values = np.concatenate(table_values) if table_values else np.empty(0, np.uint64)
     sizes = np.concatenate(table_sizes) if table_sizes else np.empty(0, np.int64)
     order = np.argsort(values, kind="stable")

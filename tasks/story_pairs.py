@@ -79,14 +79,5 @@ def _pairs_in_groups(
     shared = ends - starts >= 2
     starts, ends = starts[shared], ends[shared]
     pairs = lsh.PairSet(int(owners.max()) + 1)
-    positions = np.repeat(starts, ends - starts) + lsh.ranges(ends - starts)
-    group_end = np.repeat(ends, ends - starts)
-    d = 1
-    while positions.size:
-        ok = positions + d < group_end
-        positions, group_end = positions[ok], group_end[ok]
-        x, y = owners[positions], owners[positions + d]
-        take = (x < new) & (x != y)  # owners ascend in a group: x <= y
-        pairs.add(x[take], y[take])
-        d += 1
+    lsh.add_group_pairs(pairs, owners, starts, ends, new)
     return pairs.pairs()
