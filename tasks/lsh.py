@@ -14,6 +14,8 @@ members block-wise.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from tasks import kernels
@@ -88,15 +90,25 @@ def add_group_pairs(
     """Add to ``pairs`` every ``(owners[i], owners[j])``, ``i < j`` inside one group
     ``[starts[g], ends[g])`` whose owners ascend, with ``owners[i] < new`` and distinct owners
     (pairs of two "old" owners, ``>= new``, are left out)."""
+    for first, second in position_pairs(starts, ends):
+        a, b = owners[first], owners[second]
+        take = (a < new) & (a != b)
+        pairs.add(a[take], b[take])
+
+
+def position_pairs(
+    starts: np.ndarray, ends: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Positions ``(i, i + d)`` of every pair inside one group ``[starts[g], ends[g])``, one
+    array pair per distance ``d = 1, 2, ...`` (never empty)."""
     positions = np.repeat(starts, ends - starts) + ranges(ends - starts)
     group_end = np.repeat(ends, ends - starts)
     d = 1
     while positions.size:
         ok = positions + d < group_end
         positions, group_end = positions[ok], group_end[ok]
-        a, b = owners[positions], owners[positions + d]
-        take = (a < new) & (a != b)
-        pairs.add(a[take], b[take])
+        if positions.size:
+            yield positions, positions + d
         d += 1
 
 
@@ -130,17 +142,9 @@ def candidate_pairs(
             big.add(tuple(sorted(rows_of[order[lo:hi]].tolist())))
         starts, ends = starts[small], ends[small]
         members = rows_of[order]
-        # Every pair of positions (i, i + d) inside one group, for d = 1, 2, ...
-        positions = np.repeat(starts, ends - starts) + ranges(ends - starts)
-        group_end = np.repeat(ends, ends - starts)
-        d = 1
-        while positions.size:
-            ok = positions + d < group_end
-            positions, group_end = positions[ok], group_end[ok]
-            if positions.size:
-                a, b = members[positions], members[positions + d]
-                pairs.add(np.minimum(a, b), np.maximum(a, b))
-            d += 1
+        for first, second in position_pairs(starts, ends):
+            a, b = members[first], members[second]
+            pairs.add(np.minimum(a, b), np.maximum(a, b))
     a, b = pairs.pairs()
     return a, b, sorted(big)
 
