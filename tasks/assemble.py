@@ -10,8 +10,9 @@ then input order.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,12 +58,16 @@ def assemble_run(
     known = published_ids(store)
     counts = sum((read_counts(d) for d in shard_dirs), Counts())
     frames = [_ShardFrame.load(d, known) for d in shard_dirs]
-    frames = strip_site_boilerplate(frames, config, counts)  # corpus-level, before dedup
-
-    dedup = _decide(frames, config, store)
-    decisions = dedup.decisions
-    version, staging = store.begin()
-    written = _write_version(staging, version, frames, dedup)
+    store.versions.mkdir(parents=True, exist_ok=True)
+    # Texts rewritten by the site pass wait here; ".staging-" so that a run killed meanwhile
+    # leaves nothing the next run keeps.
+    with tempfile.TemporaryDirectory(prefix=".staging-scratch-", dir=store.versions) as scratch:
+        # corpus-level, before dedup
+        frames = strip_site_boilerplate(frames, config, counts, Path(scratch))
+        dedup = _decide(frames, config, store)
+        decisions = dedup.decisions
+        version, staging = store.begin()
+        written = _write_version(staging, version, frames, dedup)
     dedup_run.install(staging, version, dedup)
 
     summary = {
@@ -121,7 +126,7 @@ class _ShardFrame:
 
     ``candidates`` holds every column but the text; :meth:`texts` and :meth:`with_texts` read
     it from the shard file when needed, one shard at a time. A frame whose texts the site
-    boilerplate pass rewrote carries them in ``candidates`` instead, and those win.
+    boilerplate pass rewrote reads them from the file :meth:`park_texts` wrote (``parked``).
     """
 
     folder: Path
@@ -131,18 +136,32 @@ class _ShardFrame:
     signatures: Signatures
     already_published: int
     fresh: pa.ChunkedArray | None = None  # which of the shard's candidate rows are new
+    parked: Path | None = None  # the candidates, texts included, after the site pass
 
     def with_texts(self) -> pa.Table:
         if "text" in self.candidates.schema.names:
             return self.candidates
+        if self.parked is not None:
+            return pq.read_table(self.parked)
         table = read_table(self.folder, "candidates")
         return table if self.fresh is None else table.filter(self.fresh)
 
     def texts(self) -> pa.ChunkedArray:
         if "text" in self.candidates.schema.names:
             return self.candidates.column("text")
+        if self.parked is not None:
+            return pq.read_table(self.parked, columns=["text"]).column("text")
         column = read_table(self.folder, "candidates", ["text"]).column("text")
         return column if self.fresh is None else column.filter(self.fresh)
+
+    def park_texts(self, folder: Path) -> _ShardFrame:
+        """This frame with its candidates (texts included) in a file under ``folder`` and
+        only the other columns in memory."""
+        if "text" not in self.candidates.schema.names:
+            return self
+        path = folder / f"{self.folder.name}.parquet"
+        pq.write_table(self.candidates, path, compression="none")
+        return replace(self, candidates=self.candidates.drop_columns(["text"]), parked=path)
 
     @classmethod
     def load(cls, folder: Path, known: set[str]) -> _ShardFrame:

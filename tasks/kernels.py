@@ -21,7 +21,11 @@ Parquet are never turned into Python strings):
   Two texts agree on a bin with probability equal to their Jaccard similarity, as with
   ``num_perm`` independent permutations, at the cost of one hash per shingle;
 * :func:`collapsed`: the casefolded text with whitespace runs collapsed to one space and
-  stripped, UTF-8 encoded (``surrogatepass``): what the exact-duplicate hash digests.
+  stripped, UTF-8 encoded (``surrogatepass``): what the exact-duplicate hash digests;
+* :func:`paragraph_keys`: per paragraph of each text, a hash of its casefolded,
+  whitespace-collapsed line key (``tasks.normalize.comparison_key``) started from a seed (the
+  site), one SplitMix64 round per code point, and the key's word count: the site boilerplate
+  statistics (:mod:`tasks.site_boilerplate`) without a Python string per paragraph.
 
 All arithmetic is on unsigned 64-bit integers (wrapping), so results are identical in every
 process and on every machine. Compiled on first use and cached next to this file (numba's
@@ -453,3 +457,72 @@ def split_rows(keys: np.ndarray, rows: int, hash_bits: int) -> tuple[np.ndarray,
         counts[np.int64(keys[i] >> shift)] += 1
         m += 1
     return out[:m].copy(), counts
+
+
+@njit(cache=True, inline="always")
+def _paragraph_key(
+    cps: np.ndarray, lo: int, hi: int, seed: np.uint64, space: np.ndarray, word: np.ndarray
+) -> tuple[np.uint64, int]:
+    """Hash (0 when empty) and ``\\w+`` word count of ``" ".join(cps[lo:hi].split())``."""
+    h, length, words = seed, 0, 0
+    started, pending, in_word = False, False, False
+    for p in range(lo, hi):
+        cp = np.int64(cps[p])
+        if word[cp]:
+            words += 0 if in_word else 1
+            in_word = True
+        else:
+            in_word = False
+        if space[cp]:
+            pending = started
+            continue
+        if pending:
+            h = _mix64(h + _U64(33))  # the one space, as code point 32 (plus one)
+            length += 1
+            pending = False
+        started = True
+        h = _mix64(h + _U64(cp) + _ONE)
+        length += 1
+    if length == 0:
+        return _ZERO, words
+    h = _mix64(h ^ (_U64(length) * GOLDEN))
+    return (h if h != _ZERO else _ONE), words
+
+
+@njit(cache=True, nogil=True)
+def paragraph_keys(
+    buf: np.ndarray,
+    offsets: np.ndarray,
+    seeds: np.ndarray,
+    fold: np.ndarray,
+    expansions: np.ndarray,
+    space: np.ndarray,
+    word: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(hashes, words, counts)`` of the paragraphs (``text.split("\\n\\n")``, none for an
+    empty text) of each UTF-8 text: per paragraph a hash of ``seeds[i]`` and its casefolded,
+    whitespace-collapsed key (0 for an empty key) and the key's word count; per text the
+    number of paragraphs. Casefolding never makes or removes a newline, so splitting the
+    folded text splits the text."""
+    n = offsets.size - 1
+    hashes = np.empty(8 * n + 16, dtype=np.uint64)
+    words = np.empty(8 * n + 16, dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    cps = np.empty(3 * _widest(offsets) + 1, dtype=np.uint32)
+    m = 0
+    for i in range(n):
+        size = _folded(buf, offsets[i], offsets[i + 1], fold, expansions, cps)
+        start = 0
+        while size:
+            end = start
+            while end < size and not (cps[end] == 10 and end + 1 < size and cps[end + 1] == 10):
+                end += 1
+            hashes = _room(hashes, m, 1)
+            words = _room(words, m, 1)
+            hashes[m], words[m] = _paragraph_key(cps, start, end, seeds[i], space, word)
+            m += 1
+            counts[i] += 1
+            if end >= size:
+                break
+            start = end + 2
+    return hashes[:m].copy(), words[:m].copy(), counts

@@ -16,7 +16,8 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol, TypeVar
+from pathlib import Path
+from typing import Protocol, Self, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,16 +29,18 @@ from tasks.dedup import Signatures, compute_signatures
 from tasks.documents import Reject
 from tasks.ingest import read_path
 from tasks.ingest.options import ReadOptions
+from tasks.language import LanguageDetector
 from tasks.normalize import comparison_key
 from tasks.site_boilerplate import (
     CATEGORY,
     PARAGRAPH_SEPARATOR,
     RULE,
-    SiteDocument,
     SiteLine,
-    find_site_boilerplate,
     paragraphs,
+    site_findings,
+    site_of,
 )
+from tasks.textspill import spilled_texts
 
 _WORD = re.compile(r"\w+")
 _RECORD_SUFFIX = re.compile(r"#\d+$")
@@ -47,7 +50,8 @@ class Frame(Protocol):
     """What assembly holds per shard (``tasks.assemble._ShardFrame``).
 
     ``candidates`` may lack the ``text`` column (assembly keeps texts on disk); ``texts()``
-    gives them either way. A frame this pass changes gets its new texts in ``candidates``.
+    gives them either way. A frame this pass changes gets its new texts in ``candidates``,
+    then :meth:`park_texts` moves them to a file under the given folder.
     """
 
     candidates: pa.Table
@@ -56,6 +60,8 @@ class Frame(Protocol):
     signatures: Signatures
 
     def texts(self) -> pa.ChunkedArray: ...
+
+    def park_texts(self, folder: Path) -> Self: ...
 
 
 F = TypeVar("F", bound=Frame)
@@ -73,57 +79,90 @@ class _Outcome:
     reject: tuple[str, str] | None = None
 
 
-def strip_site_boilerplate(frames: Sequence[F], config: PipelineConfig, counts: Counts) -> list[F]:
-    """``frames`` with site boilerplate removed; ``counts`` updated to match."""
+def strip_site_boilerplate(
+    frames: Sequence[F], config: PipelineConfig, counts: Counts, scratch: Path
+) -> list[F]:
+    """``frames`` with site boilerplate removed; ``counts`` updated to match.
+
+    The run's texts are spilled under ``scratch`` for the statistics (read once in order, then
+    only the rows a decision needs), and the new texts of changed frames are parked there:
+    memory holds one shard's texts at a time.
+    """
     frames = [
         replace(frame, removed_lines=conform(frame.removed_lines, schema.REMOVED_LINES))
         for frame in frames
     ]
-    parts = [(n, frame) for n, frame in enumerate(frames) if len(frame.candidates)]
+    parts = [n for n, frame in enumerate(frames) if len(frame.candidates)]
     if not config.site.enabled or not parts:
         return frames
-    docs: list[SiteDocument] = []
-    where: list[tuple[int, int]] = []
-    for n, frame in parts:
-        columns = frame.candidates.select(["doc_id", "source", "site", "url"]).to_pydict()
-        texts = frame.texts().to_pylist()
-        rows = zip(columns["doc_id"], columns["source"], texts, columns["site"], columns["url"],
-                   strict=True)
-        for row, values in enumerate(rows):
-            docs.append(SiteDocument(*values))
-            where.append((n, row))
-    signatures = Signatures.concat([frame.signatures for _, frame in parts])
-    found = find_site_boilerplate(docs, signatures, config.dedup, config.site)
-    if not found:
+    doc_ids: list[str] = []
+    sources: list[str] = []
+    sites: list[str] = []
+    for n in parts:
+        columns = frames[n].candidates.select(["doc_id", "source", "site", "url"]).to_pydict()
+        doc_ids += columns["doc_id"]
+        sources += columns["source"]
+        sites += map(site_of, columns["site"], columns["url"], columns["source"])
+    starts = np.cumsum([0] + [len(frames[n].candidates) for n in parts])
+    with spilled_texts((frames[n].texts() for n in parts), scratch, ".site-texts-") as texts:
+        signatures = Signatures.concat([frames[n].signatures for n in parts])
+        findings = site_findings(
+            doc_ids, sources, sites, texts, signatures, config.dedup, config.site
+        )
+    del signatures, doc_ids, sources, sites
+    if not len(findings):
         return frames
-
-    by_doc: dict[int, list[SiteLine]] = defaultdict(list)
-    for line in found:
-        by_doc[line.doc].append(line)
     detector = config.make_detector()
-    changed: dict[int, dict[int, _Outcome]] = defaultdict(dict)
-    for doc, lines in by_doc.items():
-        n, row = where[doc]
-        line_nos = _line_nos(frames[n].candidates, row)
-        outcome = _outcome(docs[doc].text, line_nos, lines, config.min_words)
+    part_of = np.searchsorted(starts, findings.doc, side="right") - 1
+    frames = list(frames)
+    for k in np.unique(part_of).tolist():
+        n = parts[k]
+        here = part_of == k
+        outcomes = _frame_outcomes(
+            frames[n],
+            findings.doc[here] - starts[k],
+            findings.paragraph[here],
+            [findings.details[d] for d in findings.detail[here].tolist()],
+            config,
+            detector,
+        )
+        ids = frames[n].candidates.column("doc_id")
+        sources = frames[n].candidates.column("source")
+        raw = _raw_inputs(
+            [(sources[r].as_py(), ids[r].as_py()) for r, o in outcomes.items() if o.reject],
+            config.read,
+        )
+        frames[n] = _apply(frames[n], outcomes, config, counts, raw).park_texts(scratch)
+    return frames
+
+
+def _frame_outcomes(
+    frame: Frame,
+    rows: np.ndarray,
+    paragraph_nos: np.ndarray,
+    details: list[str],
+    config: PipelineConfig,
+    detector: LanguageDetector,
+) -> dict[int, _Outcome]:
+    """The new text (or reject) of each frame row with site lines (``rows``, with the
+    paragraph and evidence of each line)."""
+    changed = np.unique(rows)
+    texts = frame.texts().take(pa.array(changed)).to_pylist()
+    lines: dict[int, list[SiteLine]] = defaultdict(list)
+    for row, paragraph, detail in zip(rows.tolist(), paragraph_nos.tolist(), details, strict=True):
+        lines[row].append(SiteLine(row, paragraph, "", detail))
+    outcomes: dict[int, _Outcome] = {}
+    for row, text in zip(changed.tolist(), texts, strict=True):
+        parts = paragraphs(text)
+        found = [replace(line, line=parts[line.paragraph]) for line in lines[row]]
+        outcome = _outcome(text, _line_nos(frame.candidates, row), found, config.min_words)
         if outcome.reject is None:
             guess = detector.detect("\n".join(paragraphs(outcome.text)))
             outcome.language, outcome.language_prob = guess.language, guess.probability
             if guess.language is None:
                 outcome.reject = (reasons.UNKNOWN_LANGUAGE, "langdetect found no language features")
-        changed[n][row] = outcome
-    raw = _raw_inputs(
-        [
-            (docs[d].source, docs[d].doc_id)
-            for d in by_doc
-            if changed[where[d][0]][where[d][1]].reject
-        ],
-        config.read,
-    )
-    return [
-        _apply(frame, changed[n], config, counts, raw) if n in changed else frame
-        for n, frame in enumerate(frames)
-    ]
+        outcomes[row] = outcome
+    return outcomes
 
 
 def conform(table: pa.Table, target: pa.Schema) -> pa.Table:

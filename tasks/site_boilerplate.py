@@ -32,23 +32,22 @@ depends only on the set of documents: not on their order, shard boundaries or wo
 
 from __future__ import annotations
 
+import hashlib
 import os
-import re
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import numpy as np
 
+from tasks import textspill, words
 from tasks.dedup import DedupConfig, Signatures, deduplicate
-from tasks.normalize import comparison_key
 
 RULE = "site-recurring-line"
 CATEGORY = "site_boilerplate"
 PARAGRAPH_SEPARATOR = "\n\n"
 
-_WORD = re.compile(r"\w+")
+_BATCH = 8192  # texts hashed per call: a batch of texts in memory at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,73 +129,179 @@ def find_site_boilerplate(
     """Every paragraph of ``docs`` that is site boilerplate, in document then paragraph order.
 
     ``signatures`` are the documents' MinHash signatures (row ``i`` for ``docs[i]``), computed
-    with ``dedup``'s shingle settings; they find the story groups.
+    with ``dedup``'s shingle settings; they find the story groups. A convenience over
+    :func:`site_findings` for documents held in memory.
+    """
+    texts = [doc.text for doc in docs]
+    findings = site_findings(
+        [doc.doc_id for doc in docs],
+        [doc.source for doc in docs],
+        [site_of(doc.site, doc.url, doc.source) for doc in docs],
+        texts,
+        signatures,
+        dedup,
+        cfg,
+    )
+    return [
+        SiteLine(doc, paragraph, paragraphs(texts[doc])[paragraph], detail)
+        for doc, paragraph, detail in findings
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFindings:
+    """Paragraphs to remove: ``(doc, paragraph, detail)`` triples as arrays, sorted by document
+    then paragraph; ``detail[i]`` indexes ``details`` (the evidence, one text per line key)."""
+
+    doc: np.ndarray
+    paragraph: np.ndarray
+    detail: np.ndarray
+    details: list[str]
+
+    def __len__(self) -> int:
+        return int(self.doc.size)
+
+    def __iter__(self) -> Iterator[tuple[int, int, str]]:
+        for doc, paragraph, detail in zip(
+            self.doc.tolist(), self.paragraph.tolist(), self.detail.tolist(), strict=True
+        ):
+            yield doc, paragraph, self.details[detail]
+
+
+def site_findings(
+    doc_ids: Sequence[str],
+    sources: Sequence[str],
+    sites: Sequence[str],
+    texts: Sequence[str],
+    signatures: Signatures,
+    dedup: DedupConfig,
+    cfg: SiteBoilerplateConfig | None = None,
+) -> SiteFindings:
+    """The site boilerplate of a run, with memory bounded by its paragraph count, not its text.
+
+    ``sites`` are the documents' sites (:func:`site_of`); ``texts`` may live on disk (a
+    :class:`~tasks.textspill.SpilledTexts`): they are read once in order, then only the rows
+    a decision needs. Each paragraph is kept as a 64-bit hash of its site and line key, so
+    counting is array work; two different keys of one run sharing a hash (about 1 in 10^5 for a
+    run of 20 million distinct paragraphs) would pool their evidence.
     """
     cfg = cfg or SiteBoilerplateConfig()
-    if not cfg.enabled or len(docs) < cfg.min_stories:
-        return []
-    keys = [[comparison_key(p) for p in paragraphs(doc.text)] for doc in docs]
-    present = [set(doc_keys) for doc_keys in keys]
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, doc in enumerate(docs):
-        members[site_of(doc.site, doc.url, doc.source)].append(i)
+    n = len(texts)
+    if not cfg.enabled or n < cfg.min_stories:
+        return _no_findings()
+    site_code, names = _codes(sites)
+    counted = np.bincount(site_code, minlength=len(names)) >= cfg.min_stories
+    hashes, offsets = _paragraph_hashes(texts, site_code, names, counted[site_code], cfg.max_words)
+    doc_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
 
-    # Documents carrying a line key often enough to be worth grouping into stories.
-    candidates: dict[str, set[str]] = {}
-    for site, indices in members.items():
-        if len(indices) < cfg.min_stories:
-            continue
-        frequency = Counter(k for i in indices for k in present[i])
-        # Words are counted only for keys frequent enough to matter: most paragraphs are unique.
-        common = {
-            k
-            for k, n in frequency.items()
-            if n >= cfg.min_stories and k and _words(k) <= cfg.max_words
-        }
-        if common:
-            candidates[site] = common
-    if not candidates:
-        return []
-    grouped = sorted(i for site in candidates for i in members[site])
-    story = _stories(docs, grouped, signatures, dedup, cfg)
+    # Which documents carry each line key (once per document), and how many.
+    present_doc, present_hash = _unique_pairs(doc_of, hashes)
+    keys, first, carriers = np.unique(present_hash, return_index=True, return_counts=True)
+    frequent = carriers >= cfg.min_stories
+    candidate_keys = keys[frequent]
+    if not candidate_keys.size:
+        return _no_findings()
+    key_site = site_code[present_doc[first[frequent]]]
 
-    boilerplate: dict[int, dict[str, str]] = defaultdict(dict)
-    for site in sorted(candidates):
-        indices = members[site]
-        total = len({story[i] for i in indices})
-        stories_of: dict[str, set[str]] = defaultdict(set)
-        for i in indices:
-            for k in present[i] & candidates[site]:
-                stories_of[k].add(story[i])
-        for k, carriers in stories_of.items():
-            n = len(carriers)
-            if n >= cfg.min_stories and n >= cfg.min_share * total:
-                detail = f"in {n} of {total} stories of site {site}"
-                for i in indices:
-                    if k in present[i]:
-                        boilerplate[i][k] = detail
-    found: list[SiteLine] = []
-    for i in sorted(boilerplate):
-        for p, (key, text) in enumerate(zip(keys[i], paragraphs(docs[i].text), strict=True)):
-            if key in boilerplate[i]:
-                found.append(SiteLine(i, p, text, boilerplate[i][key]))
-    return found
+    # Stories of every site with a candidate line; evidence is counted in stories.
+    grouped = np.flatnonzero(np.isin(site_code, np.unique(key_site)))
+    story = np.full(n, -1, dtype=np.int64)
+    story[grouped] = _stories(doc_ids, sources, texts, grouped, signatures, dedup, cfg)
+    site_story = np.unique(np.stack([site_code[grouped], story[grouped]]), axis=1)
+    stories_per_site = np.bincount(site_story[0], minlength=len(names))
+
+    mask = np.isin(present_hash, candidate_keys)
+    key_story = np.unique(
+        np.stack([present_hash[mask].view(np.int64), story[present_doc[mask]]]), axis=1
+    )
+    found_keys, in_stories = np.unique(key_story[0].view(np.uint64), return_counts=True)
+    total = stories_per_site[key_site]  # candidate_keys and found_keys are both sorted
+    chosen = (in_stories >= cfg.min_stories) & (in_stories >= cfg.min_share * total)
+    boilerplate = found_keys[chosen]
+    details = [
+        f"in {k} of {t} stories of site {names[s]}"
+        for k, t, s in zip(
+            in_stories[chosen].tolist(),
+            total[chosen].tolist(),
+            key_site[chosen].tolist(),
+            strict=True,
+        )
+    ]
+    at = np.flatnonzero(np.isin(hashes, boilerplate))
+    doc = doc_of[at]
+    return SiteFindings(
+        doc=doc,
+        paragraph=at - offsets[doc],
+        detail=np.searchsorted(boilerplate, hashes[at]),
+        details=details,
+    )
 
 
-def _words(key: str) -> int:
-    return len(_WORD.findall(key))
+def _no_findings() -> SiteFindings:
+    empty = np.zeros(0, dtype=np.int64)
+    return SiteFindings(empty, empty, empty, [])
+
+
+def _codes(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """An integer code per value (first-seen order) and the distinct values."""
+    index: dict[str, int] = {}
+    codes = np.fromiter(
+        (index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values)
+    )
+    return codes, list(index)
+
+
+def _paragraph_hashes(
+    texts: Sequence[str],
+    site_code: np.ndarray,
+    names: list[str],
+    counted: np.ndarray,
+    max_words: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every paragraph's 64-bit hash of (site, line key), and each document's first paragraph
+    in that flat array. The hash is 0 where the paragraph cannot be site boilerplate: an empty
+    key, more than ``max_words`` words, a site with too few documents to count."""
+    seeds = np.array([_site_seed(name) for name in names], dtype=np.uint64)[site_code]
+    n = len(texts)
+    parts: list[np.ndarray] = []
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for lo in range(0, n, _BATCH):
+        rows = np.arange(lo, min(n, lo + _BATCH))
+        batch = textspill.take(texts, rows)
+        hashes, word_counts, counts = words.paragraph_keys(batch, seeds[rows])
+        hashes[word_counts > max_words] = 0
+        hashes[np.repeat(~counted[rows], counts)] = 0
+        parts.append(hashes)
+        offsets[lo + 1 : lo + 1 + rows.size] = offsets[lo] + np.cumsum(counts)
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    return flat, offsets
+
+
+def _site_seed(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+def _unique_pairs(doc_of: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-zero ``(doc, hash)`` pairs, sorted."""
+    keep = hashes != 0
+    doc, h = doc_of[keep], hashes[keep]
+    order = np.lexsort((h, doc))
+    doc, h = doc[order], h[order]
+    first = np.ones(doc.size, dtype=bool)
+    first[1:] = (doc[1:] != doc[:-1]) | (h[1:] != h[:-1])
+    return doc[first], h[first]
 
 
 def _stories(
-    docs: Sequence[SiteDocument],
-    indices: Sequence[int],
+    doc_ids: Sequence[str],
+    sources: Sequence[str],
+    texts: Sequence[str],
+    rows: np.ndarray,
     signatures: Signatures,
     dedup: DedupConfig,
     cfg: SiteBoilerplateConfig,
-) -> dict[int, str]:
-    """Story label (the doc_id that :func:`deduplicate` keeps) of each of ``indices``."""
-    rows = np.asarray(indices, dtype=np.int64)
-    subset = signatures.take(rows)
+) -> np.ndarray:
+    """The story of each of ``rows``: the row of the copy :func:`deduplicate` keeps."""
     loose = replace(
         dedup,
         jaccard_threshold=cfg.story_jaccard,
@@ -205,14 +310,15 @@ def _stories(
         policy="longest",
         source_priority=(),
     )
+    ids = [doc_ids[i] for i in rows.tolist()]
     decisions = deduplicate(
-        [docs[i].doc_id for i in indices],
-        [docs[i].source for i in indices],
-        subset,
+        ids,
+        [sources[i] for i in rows.tolist()],
+        signatures.take(rows),
         loose,
-        texts=[docs[i].text for i in indices],
+        texts=textspill.Rows(texts, rows),
     )
-    return {
-        i: decision.duplicate_of or decision.doc_id
-        for i, decision in zip(indices, decisions, strict=True)
-    }
+    position = {doc_id: row for doc_id, row in zip(ids, rows.tolist(), strict=True)}
+    return np.fromiter(
+        (position[d.duplicate_of or d.doc_id] for d in decisions), dtype=np.int64, count=rows.size
+    )

@@ -131,3 +131,14 @@ def word_hashes(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[np.n
 def encoded_word_hashes(buf: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`word_hashes` of texts already :func:`encode`-d."""
     return kernels.word_hashes(buf, offsets, *fold_tables(), word_table())
+
+
+def paragraph_keys(
+    texts: Sequence[str] | pa.Array | pa.ChunkedArray, seeds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per paragraph (``text.split("\\n\\n")``; an empty text has none) of each text: a
+    64-bit hash of ``seeds[i]`` and the paragraph's ``normalize.comparison_key`` (0 when the
+    key is empty), and the key's word count; per text, its number of paragraphs."""
+    buf, offsets = encode(texts)
+    seeds = np.ascontiguousarray(seeds, dtype=np.uint64)
+    return kernels.paragraph_keys(buf, offsets, seeds, *fold_tables(), space_table(), word_table())

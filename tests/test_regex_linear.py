@@ -53,7 +53,6 @@ HOSTILE: dict[str, list[str]] = {
     "tasks.extract._DOCUMENT_START": ["<!doctype" * (N // 9), "<html" * (N // 5), "<" * N],
     "tasks.site_apply._RECORD_SUFFIX": ["#1" * (N // 2) + "x", "#" + "1" * N + "x"],
     "tasks.site_apply._WORD": ["a" * N, "a " * (N // 2)],
-    "tasks.site_boilerplate._WORD": ["a" * N, "a " * (N // 2)],
     "tasks.normalize._DROPPED": ["\u200b\x01" * (N // 2), "\u00ad" * N + "x"],
     "tasks.normalize._ASCII_CONTROL_OR_TAB": [" " * N, " x" * (N // 2), "\t" * N],
     "tasks.script._NON_ASCII_RUNS": ["é" * N, "éa" * (N // 2), "a" * N],

@@ -7,13 +7,19 @@ import hashlib
 import json
 import random
 import re
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pyarrow.dataset as ds
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasks import reasons
-from tasks.dedup import DedupConfig, compute_signatures
+from tasks.dedup import DedupConfig, compute_signatures, deduplicate
+from tasks.normalize import comparison_key
 from tasks.pipeline import run_pipeline
 from tasks.site_boilerplate import (
     CATEGORY,
@@ -262,3 +268,89 @@ def test_site_is_the_host_then_the_stated_name_then_the_folder():
     assert site_of("The Gazette", "not a url", "x/y.html") == "the gazette"
     assert site_of(None, None, "crawl/2024/page.html") == "folder:crawl/2024"
     assert site_of(None, None, "crawl/records.jsonl#12") == "folder:crawl"
+
+
+def reference(docs: list[SiteDocument], cfg: SiteBoilerplateConfig) -> list[tuple[int, int, str]]:
+    """The decision as the module docstring states it, in dictionaries (no hashing)."""
+    signatures = compute_signatures([d.text for d in docs], DEDUP)
+    keys = [[comparison_key(p) for p in (d.text.split("\n\n") if d.text else [])] for d in docs]
+    members: dict[str, list[int]] = {}
+    for i, d in enumerate(docs):
+        members.setdefault(site_of(d.site, d.url, d.source), []).append(i)
+    common = {}
+    for site, rows in members.items():
+        if len(rows) >= cfg.min_stories:
+            carriers = Counter(k for i in rows for k in set(keys[i]))
+            frequent = {k for k, n in carriers.items() if n >= cfg.min_stories and k}
+            common[site] = {k for k in frequent if len(re.findall(r"\w+", k)) <= cfg.max_words}
+    common = {site: keys_ for site, keys_ in common.items() if keys_}
+    grouped = sorted(i for site in common for i in members[site])
+    if not grouped:
+        return []
+    loose = replace(
+        DEDUP,
+        jaccard_threshold=cfg.story_jaccard,
+        containment_threshold=cfg.story_containment,
+        min_jaccard_for_containment=cfg.story_min_jaccard,
+        policy="longest",
+        source_priority=(),
+    )
+    decisions = deduplicate(
+        [docs[i].doc_id for i in grouped],
+        [docs[i].source for i in grouped],
+        signatures.take(np.array(grouped)),
+        loose,
+        texts=[docs[i].text for i in grouped],
+    )
+    story = {i: d.duplicate_of or d.doc_id for i, d in zip(grouped, decisions, strict=True)}
+    chosen: dict[int, dict[str, str]] = {}
+    for site in common:
+        rows = members[site]
+        total = len({story[i] for i in rows})
+        for k in common[site]:
+            n = len({story[i] for i in rows if k in keys[i]})
+            if n >= cfg.min_stories and n >= cfg.min_share * total:
+                for i in rows:
+                    chosen.setdefault(i, {})[k] = f"in {n} of {total} stories of site {site}"
+    return [
+        (i, p, chosen[i][k])
+        for i in sorted(chosen)
+        for p, k in enumerate(keys[i])
+        if k in chosen[i]
+    ]
+
+
+TEMPLATE_LINES = [NEWSLETTER, RELATED, "Share this:", "SHARE  this:", "Advertisement", ""]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*sorted(STORIES), "wire"]),
+            st.lists(st.sampled_from(TEMPLATE_LINES), max_size=3),
+            st.sampled_from(["a.example", "b.example", None]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([2, 3]),
+    st.sampled_from([0.1, 0.2, 0.5]),
+)
+def test_the_hashed_decision_is_the_stated_one(rows, min_stories, min_share):
+    docs = []
+    for n, (story, extra, host) in enumerate(rows):
+        body = WIRE if story == "wire" else STORIES[story]
+        url = f"https://{host}/{n}" if host else None
+        docs.append(
+            SiteDocument(
+                f"d{n:03d}", f"in/{n}.txt", "\n\n".join([*body, *extra]), site="Gazette", url=url
+            )
+        )
+    cfg = SiteBoilerplateConfig(min_stories=min_stories, min_share=min_share, max_words=12)
+    signatures = compute_signatures([d.text for d in docs], DEDUP)
+    found = find_site_boilerplate(docs, signatures, DEDUP, cfg)
+    expected = reference(docs, cfg)
+    assert [(f.doc, f.paragraph, f.detail) for f in found] == expected
+    for f in found:
+        assert f.line == docs[f.doc].text.split("\n\n")[f.paragraph]

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks import words
+from tasks.normalize import comparison_key
 
 WORD = re.compile(r"\w+")
 # Letters, digits, marks, punctuation, spaces, separators, NUL and a lone surrogate.
@@ -58,3 +59,38 @@ def test_space_table_is_str_isspace() -> None:
 def test_empty_batch() -> None:
     hashes, counts = words.word_hashes([])
     assert hashes.size == 0 and counts.size == 0
+
+
+def check_paragraphs(texts: list[str], seeds: list[int]) -> None:
+    hashes, counts_words, counts = words.paragraph_keys(texts, np.array(seeds, dtype=np.uint64))
+    expected = [(t.split("\n\n") if t else []) for t in texts]
+    assert counts.tolist() == [len(e) for e in expected]
+    keys = [(seed, comparison_key(p)) for seed, e in zip(seeds, expected, strict=True) for p in e]
+    assert counts_words.tolist() == [len(WORD.findall(key)) for _, key in keys]
+    seen: dict[tuple[int, str], int] = {}
+    for key, h in zip(keys, hashes.tolist(), strict=True):
+        assert (h == 0) == (key[1] == "")
+        assert seen.setdefault(key, h) == h  # same site and key, same hash
+    distinct = {k: h for k, h in seen.items() if h}
+    assert len(set(distinct.values())) == len(distinct)  # different site or key, different hash
+
+
+PARAGRAPHS = st.sampled_from(list("aZ é ß İ _-.,\t\n\n\n\u00a0\u2003\u200b0ʼ\u0301\x00\ud800"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(PARAGRAPHS, max_size=40), st.sampled_from([0, 1, 2**63])), max_size=20
+    )
+)
+def test_paragraph_keys_match_split_and_comparison_key(rows: list[tuple[str, int]]) -> None:
+    check_paragraphs([t for t, _ in rows], [s for _, s in rows])
+
+
+def test_paragraph_keys_of_spaced_and_cased_copies_are_equal() -> None:
+    texts = ["Sign up  for OUR newsletter\n\nStraße", " sign up for our\tnewsletter \n\nSTRASSE"]
+    hashes, _, counts = words.paragraph_keys(texts, np.zeros(2, dtype=np.uint64))
+    assert counts.tolist() == [2, 2]
+    assert hashes[0] == hashes[2] and hashes[1] == hashes[3] and hashes[0] != hashes[1]
+    check_paragraphs(["", "\n\n", "a\n\n", "\n\n\nb", "x\n\n\n\ny"], [0, 0, 0, 0, 5])
