@@ -27,7 +27,7 @@ from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures
 from tasks.dedup_index import origin
 from tasks.pause import pause_point
-from tasks.shard import load_signatures, read_counts, read_table
+from tasks.shard import load_signatures, read_counts, read_table, save_signatures
 from tasks.site_apply import strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
 from tasks.textspill import spilled_texts
@@ -133,16 +133,26 @@ class _ShardFrame:
     candidates: pa.Table
     removed_lines: pa.Table
     rejects: pa.Table
-    signatures: Signatures
     already_published: int
     fresh: pa.ChunkedArray | None = None  # which of the shard's candidate rows are new
-    parked: Path | None = None  # the candidates, texts included, after the site pass
+    parked: Path | None = None  # candidates (texts included) and signatures after the site pass
+
+    @property
+    def signatures(self) -> Signatures:
+        """Read from disk on each use (768 bytes a document: a run's worth is kept only once,
+        by clustering)."""
+        if self.parked is not None:
+            return load_signatures(self.parked)
+        signatures = load_signatures(self.folder)
+        if self.fresh is None:
+            return signatures
+        return signatures.take(self.fresh.to_numpy(zero_copy_only=False))
 
     def with_texts(self) -> pa.Table:
         if "text" in self.candidates.schema.names:
             return self.candidates
         if self.parked is not None:
-            return pq.read_table(self.parked)
+            return pq.read_table(self.parked / "candidates.parquet")
         table = read_table(self.folder, "candidates")
         return table if self.fresh is None else table.filter(self.fresh)
 
@@ -150,18 +160,19 @@ class _ShardFrame:
         if "text" in self.candidates.schema.names:
             return self.candidates.column("text")
         if self.parked is not None:
-            return pq.read_table(self.parked, columns=["text"]).column("text")
+            parked = pq.read_table(self.parked / "candidates.parquet", columns=["text"])
+            return parked.column("text")
         column = read_table(self.folder, "candidates", ["text"]).column("text")
         return column if self.fresh is None else column.filter(self.fresh)
 
-    def park_texts(self, folder: Path) -> _ShardFrame:
-        """This frame with its candidates (texts included) in a file under ``folder`` and
-        only the other columns in memory."""
-        if "text" not in self.candidates.schema.names:
-            return self
-        path = folder / f"{self.folder.name}.parquet"
-        pq.write_table(self.candidates, path, compression="none")
-        return replace(self, candidates=self.candidates.drop_columns(["text"]), parked=path)
+    def park(self, folder: Path, signatures: Signatures) -> _ShardFrame:
+        """This frame with its candidates (texts included, as ``candidates`` holds them now)
+        and ``signatures`` in files under ``folder``, and in memory only the other columns."""
+        target = folder / self.folder.name
+        target.mkdir()
+        pq.write_table(self.candidates, target / "candidates.parquet", compression="none")
+        save_signatures(signatures, target / "signatures.npz")
+        return replace(self, candidates=self.candidates.drop_columns(["text"]), parked=target)
 
     @classmethod
     def load(cls, folder: Path, known: set[str]) -> _ShardFrame:
@@ -169,7 +180,6 @@ class _ShardFrame:
         candidates = read_table(folder, "candidates", names)
         removed = read_table(folder, "removed_lines")
         rejects = read_table(folder, "rejects")
-        signatures = load_signatures(folder)
         already = 0
         fresh = None
         if known:
@@ -179,12 +189,10 @@ class _ShardFrame:
             already = (len(candidates) - (pc.sum(fresh).as_py() or 0)) + (
                 len(rejects) - (pc.sum(fresh_rejects).as_py() or 0)
             )
-            mask = fresh.to_numpy(zero_copy_only=False)
-            signatures = signatures.take(mask)
             candidates = candidates.filter(fresh)
             rejects = rejects.filter(fresh_rejects)
             removed = removed.filter(pc.invert(pc.is_in(removed.column("doc_id"), known_array)))
-        return cls(folder, candidates, removed, rejects, signatures, already, fresh)
+        return cls(folder, candidates, removed, rejects, already, fresh)
 
 
 def _decide(
@@ -200,8 +208,6 @@ def _decide(
     sites = [s for f in parts for s in f.candidates.column("site").to_pylist()]
     origins = [origin(*row) for row in zip(sources, urls, sites, strict=True)]
     signatures = Signatures.concat([f.signatures for f in parts])
-    for f in parts:  # dedup reads the joined copy: drop the per-shard ones (768 B a document)
-        f.signatures = f.signatures.take(slice(0, 0))
     # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
     # that a run killed meanwhile leaves nothing the next run keeps.
     spill = spilled_texts((f.texts() for f in parts), store.versions, ".staging-texts-")

@@ -51,17 +51,19 @@ class Frame(Protocol):
 
     ``candidates`` may lack the ``text`` column (assembly keeps texts on disk); ``texts()``
     gives them either way. A frame this pass changes gets its new texts in ``candidates``,
-    then :meth:`park_texts` moves them to a file under the given folder.
+    then :meth:`park` moves them, and its new signatures, to files under the given folder.
     """
 
     candidates: pa.Table
     removed_lines: pa.Table
     rejects: pa.Table
-    signatures: Signatures
+
+    @property
+    def signatures(self) -> Signatures: ...
 
     def texts(self) -> pa.ChunkedArray: ...
 
-    def park_texts(self, folder: Path) -> Self: ...
+    def park(self, folder: Path, signatures: Signatures) -> Self: ...
 
 
 F = TypeVar("F", bound=Frame)
@@ -105,11 +107,11 @@ def strip_site_boilerplate(
         sites += map(site_of, columns["site"], columns["url"], columns["source"])
     starts = np.cumsum([0] + [len(frames[n].candidates) for n in parts])
     with spilled_texts((frames[n].texts() for n in parts), scratch, ".site-texts-") as texts:
-        signatures = Signatures.concat([frames[n].signatures for n in parts])
+        signatures = _Stacked([frames[n] for n in parts], starts)
         findings = site_findings(
             doc_ids, sources, sites, texts, signatures, config.dedup, config.site
         )
-    del signatures, doc_ids, sources, sites
+    del doc_ids, sources, sites
     if not len(findings):
         return frames
     detector = config.make_detector()
@@ -132,8 +134,26 @@ def strip_site_boilerplate(
             [(sources[r].as_py(), ids[r].as_py()) for r, o in outcomes.items() if o.reject],
             config.read,
         )
-        frames[n] = _apply(frames[n], outcomes, config, counts, raw).park_texts(scratch)
+        frames[n] = _apply(frames[n], outcomes, config, counts, raw, scratch)
     return frames
+
+
+class _Stacked:
+    """The signatures of several frames as one sequence of rows, read from the frames only
+    for the rows asked for (the statistics need those of the sites with candidate lines)."""
+
+    def __init__(self, frames: Sequence[Frame], starts: np.ndarray) -> None:
+        self.frames, self.starts = frames, starts
+
+    def take(self, rows: np.ndarray) -> Signatures:
+        rows = np.asarray(rows, dtype=np.int64)
+        part = np.searchsorted(self.starts, rows, side="right") - 1
+        order = np.argsort(part, kind="stable")
+        pieces = [
+            self.frames[k].signatures.take(rows[order][part[order] == k] - self.starts[k])
+            for k in np.unique(part).tolist()
+        ]
+        return Signatures.concat(pieces).take(np.argsort(order, kind="stable"))
 
 
 def _frame_outcomes(
@@ -210,6 +230,7 @@ def _apply(
     config: PipelineConfig,
     counts: Counts,
     raw: dict[str, bytes],
+    scratch: Path,
 ) -> F:
     table = frame.candidates
     if "text" not in table.schema.names:
@@ -294,10 +315,9 @@ def _apply(
         )
     signatures = _resign(frame.signatures, resigned, [columns["text"][r] for r in resigned], config)
     mask = pa.array(keep, type=pa.bool_())
-    return replace(
+    changed = replace(
         frame,
         candidates=table.filter(mask),
-        signatures=signatures.take(keep) if not keep.all() else signatures,
         removed_lines=pa.concat_tables(
             [frame.removed_lines, pa.Table.from_pylist(removed_rows, schema=schema.REMOVED_LINES)]
         ),
@@ -308,6 +328,7 @@ def _apply(
             ]
         ),
     )
+    return changed.park(scratch, signatures.take(keep) if not keep.all() else signatures)
 
 
 def _resign(
