@@ -234,14 +234,13 @@ def _write_version(
     """Append this run's rows as new part files next to the previous version's files."""
     part = f"part-{version:06d}.parquet"
     decisions, story_ids = dedup.decisions, dedup.story_ids
-    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]] = {
-        doc_id: (source, None, None, None) for doc_id, source in dedup.earlier_sources.items()
-    }
+    # The source of every copy a duplicate can point to (this run's kept ones, earlier ones).
+    kept_sources = dict(dedup.earlier_sources)
     for frame in frames:
-        for row in frame.candidates.select(
-            ["doc_id", "source", "title", "language", "url"]
-        ).to_pylist():
-            kept_meta[row["doc_id"]] = (row["source"], row["title"], row["language"], row["url"])
+        columns = frame.candidates.select(["doc_id", "source"]).to_pydict()
+        for doc_id, source in zip(columns["doc_id"], columns["source"], strict=True):
+            if decisions[doc_id].kept:
+                kept_sources[doc_id] = source
 
     article_writers: dict[str, pq.ParquetWriter] = {}
     file_schema = schema.ARTICLES.remove(schema.ARTICLES.get_field_index("language"))
@@ -253,7 +252,7 @@ def _write_version(
     }
     try:
         for frame in frames:
-            kept, duplicates = _split(frame.with_texts(), decisions, kept_meta, story_ids)
+            kept, duplicates = _split(frame.with_texts(), decisions, kept_sources, story_ids)
             for language, table in _by_language(kept):
                 writer = article_writers.get(language)
                 if writer is None:
@@ -285,7 +284,7 @@ def _write_version(
 def _split(
     candidates: pa.Table,
     decisions: dict[str, Decision],
-    kept_meta: dict[str, tuple[str, str | None, str | None, str | None]],
+    kept_sources: dict[str, str],
     story_ids: dict[str, str],
 ) -> tuple[pa.Table, pa.Table]:
     ids = candidates.column("doc_id").to_pylist()
@@ -313,7 +312,7 @@ def _split(
                 "doc_id": doc_id,
                 "source": source,
                 "duplicate_of": decision.duplicate_of,
-                "duplicate_of_source": kept_meta[decision.duplicate_of][0],
+                "duplicate_of_source": kept_sources[decision.duplicate_of],
                 "similarity": round(float(decision.similarity), 6),
                 "method": decision.method,
                 "title": title,
@@ -332,12 +331,14 @@ def _by_language(table: pa.Table) -> list[tuple[str, pa.Table]]:
 
 
 def _top_clusters(frames: list[_ShardFrame], decisions: dict[str, Decision], n: int = 10):
-    titles: dict[str, tuple[str, str | None]] = {}
-    for frame in frames:
-        for row in frame.candidates.select(["doc_id", "source", "title"]).to_pylist():
-            titles[row["doc_id"]] = (row["source"], row["title"])
     clusters = [d for d in decisions.values() if d.kept and (d.cluster_size or 1) > 1]
     clusters.sort(key=lambda d: (-(d.cluster_size or 1), d.doc_id))
+    wanted = pa.array([d.doc_id for d in clusters[:n]], type=pa.string())
+    titles: dict[str, tuple[str, str | None]] = {}
+    for frame in frames:
+        rows = frame.candidates.select(["doc_id", "source", "title"])
+        for row in rows.filter(pc.is_in(rows.column("doc_id"), wanted)).to_pylist():
+            titles[row["doc_id"]] = (row["source"], row["title"])
     return [
         {
             "doc_id": d.doc_id,
