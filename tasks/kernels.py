@@ -526,3 +526,21 @@ def paragraph_keys(
                 break
             start = end + 2
     return hashes[:m].copy(), words[:m].copy(), counts
+
+
+@njit(cache=True, nogil=True)
+def first_of_each(flat: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Positions in ``flat`` of the first occurrence of each distinct value of each text's
+    segment (``counts`` values per text), per text in value order: ``np.unique(segment,
+    return_index=True)`` of every text at once."""
+    out = np.empty(flat.size, dtype=np.int64)
+    m, lo = 0, 0
+    for i in range(counts.size):
+        hi = lo + counts[i]
+        order = np.argsort(flat[lo:hi], kind="mergesort")
+        for k in range(order.size):
+            if k == 0 or flat[lo + order[k]] != flat[lo + order[k - 1]]:
+                out[m] = lo + order[k]
+                m += 1
+        lo = hi
+    return out[:m].copy()

@@ -120,22 +120,37 @@ def _chunk_anchors(texts: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, 
 def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per text: its distinct ``passage_words``-word shingle hashes (sorted) and the anchor of
     each (the minimum of the ``window`` anchor shingles it spans: its window's anchor)."""
+    hashes, anchor, owner = passages_flat(texts, cfg)
+    bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
+    return [
+        (hashes[bounds[i] : bounds[i + 1]], anchor[bounds[i] : bounds[i + 1]])
+        for i in range(len(texts))
+    ]
+
+
+def passages_flat(
+    texts: Sequence[str], cfg: StoryConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`passages` of all texts as three flat arrays ``(hashes, anchors, owner)``, ordered
+    by owner (the text's position) then hash: array work for the whole batch, no loop per text.
+
+    Passage ``j`` of a text spans its anchor shingles ``j .. j + window - 1``, so its anchor is
+    the minimum of the window that starts at the text's ``j``-th anchor shingle.
+    """
     word_hashes, word_counts = words.word_hashes(texts)
     long_flat, long_counts = kernels.shingles(word_hashes, word_counts, cfg.passage_words, False)
     short_flat, short_counts = kernels.shingles(word_hashes, word_counts, cfg.anchor_words, False)
-    long_bounds = np.concatenate(([0], np.cumsum(long_counts)))
-    short_bounds = np.concatenate(([0], np.cumsum(short_counts)))
-    out = []
-    for i in range(len(texts)):
-        hashes = long_flat[long_bounds[i] : long_bounds[i + 1]]
-        if not hashes.size:
-            out.append((hashes, hashes))
-            continue
-        windows = short_flat[short_bounds[i] : short_bounds[i + 1]]
-        minima = np.lib.stride_tricks.sliding_window_view(windows, cfg.window).min(axis=1)
-        unique, first = np.unique(hashes, return_index=True)
-        out.append((unique, minima[first] >> np.uint64(12)))
-    return out
+    if not long_flat.size:
+        empty = np.empty(0, dtype=np.uint64)
+        return empty, empty, np.empty(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), long_counts)
+    long_first = np.concatenate(([0], np.cumsum(long_counts)[:-1]))
+    short_first = np.concatenate(([0], np.cumsum(short_counts)[:-1]))
+    j = np.arange(long_flat.size, dtype=np.int64) - long_first[owner]
+    minima = np.lib.stride_tricks.sliding_window_view(short_flat, cfg.window).min(axis=1)
+    anchor = minima[short_first[owner] + j] >> np.uint64(12)
+    chosen = kernels.first_of_each(long_flat, long_counts)  # distinct hashes per text
+    return long_flat[chosen], anchor[chosen], owner[chosen]
 
 
 def passage_sets(texts: Sequence[str], cfg: StoryConfig) -> list[np.ndarray]:
@@ -280,7 +295,7 @@ def assign(
         return [texts[i] if i < n else next(loaded) for i in nodes]
 
     x, y = story_pairs.shared_passage_pairs(
-        a, b, lambda nodes: passages(text_of(nodes), cfg), holders, cfg.max_anchor_docs, n
+        a, b, lambda nodes: passages_flat(text_of(nodes), cfg), holders, cfg.max_anchor_docs, n
     )
     uf = UnionFind(n + m)
     uf.union_pairs(x, y)

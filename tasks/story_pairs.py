@@ -26,8 +26,9 @@ import numpy as np
 
 from tasks import lsh
 
-#: Per node: its distinct passage hashes and the anchor of each (:func:`tasks.stories.passages`).
-PassagesOf = Callable[[list[int]], list[tuple[np.ndarray, np.ndarray]]]
+#: The passages of some nodes, flat: hashes, their anchors, and the position of each one's node
+#: in the list asked for (:func:`tasks.stories.passages_flat`).
+PassagesOf = Callable[[list[int]], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 _BATCH = 4096
 
@@ -51,13 +52,12 @@ def shared_passage_pairs(
         return empty, empty
     hashes, owners = [], []
     for lo in range(0, nodes.size, _BATCH):
-        batch = nodes[lo : lo + _BATCH].tolist()
-        for node, (passage, anchor) in zip(batch, passages_of(batch), strict=True):
-            keep = _members(usable, anchor)
-            if keep.any():
-                hashes.append(passage[keep])
-                owners.append(np.full(int(keep.sum()), node, dtype=np.int64))
-    if not hashes:
+        batch = nodes[lo : lo + _BATCH]
+        passage, anchor, position = passages_of(batch.tolist())
+        keep = _members(usable, anchor)
+        hashes.append(passage[keep])
+        owners.append(batch[position[keep]])
+    if not sum(h.size for h in hashes):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
     return _pairs_in_groups(np.concatenate(hashes), np.concatenate(owners), new)

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from tasks import stories, story_pairs
+from tasks import kernels, stories, story_pairs, words
 from tasks.stories import StoryConfig
 
 VOCABULARY = [f"w{i}" for i in range(60)]  # small: texts share many 8-word runs by chance
@@ -17,6 +17,7 @@ VOCABULARY = [f"w{i}" for i in range(60)]  # small: texts share many 8-word runs
 def corpus(rng: random.Random, n: int) -> list[str]:
     """Texts from a small vocabulary with planted passages: long shared ones (a story), short
     ones (8-19 words: an anchor but no passage) and one in more than 50 texts (boilerplate)."""
+
     def words(k: int) -> list[str]:
         return [rng.choice(VOCABULARY) for _ in range(k)]
 
@@ -52,8 +53,12 @@ def test_join_finds_exactly_the_verified_pairs(seed: int) -> None:
 
     accepted = stories.verify(a, b, text_of, cfg, holders)
     x, y = story_pairs.shared_passage_pairs(
-        a, b, lambda nodes: stories.passages(text_of(nodes), cfg), holders,
-        cfg.max_anchor_docs, new,
+        a,
+        b,
+        lambda nodes: stories.passages_flat(text_of(nodes), cfg),
+        holders,
+        cfg.max_anchor_docs,
+        new,
     )
     expected = set(zip(a[accepted].tolist(), b[accepted].tolist(), strict=True))
     assert set(zip(x.tolist(), y.tolist(), strict=True)) == expected
@@ -64,5 +69,31 @@ def test_join_finds_exactly_the_verified_pairs(seed: int) -> None:
 def test_no_candidates_no_pairs() -> None:
     empty = np.empty(0, dtype=np.int64)
     holders = (np.empty(0, dtype=np.uint64), empty)
-    x, y = story_pairs.shared_passage_pairs(empty, empty, lambda _: [], holders, 50, 0)
+    x, y = story_pairs.shared_passage_pairs(empty, empty, lambda _: (empty,) * 3, holders, 50, 0)
     assert x.size == y.size == 0
+
+
+def passages_one_by_one(texts: list[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The definition, text by text: distinct passage hashes, each with its window's anchor."""
+    out = []
+    for text in texts:
+        word_hashes, counts = words.word_hashes([text])
+        long, _ = kernels.shingles(word_hashes, counts, cfg.passage_words, False)
+        short, _ = kernels.shingles(word_hashes, counts, cfg.anchor_words, False)
+        if not long.size:
+            out.append((long, long))
+            continue
+        minima = np.lib.stride_tricks.sliding_window_view(short, cfg.window).min(axis=1)
+        unique, first = np.unique(long, return_index=True)
+        out.append((unique, minima[first] >> np.uint64(12)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_batched_passages_are_the_per_text_definition(seed: int) -> None:
+    texts = [*corpus(random.Random(seed), 60), "", "too short", "one " * 25]
+    cfg = StoryConfig()
+    for (h, a), (eh, ea) in zip(
+        stories.passages(texts, cfg), passages_one_by_one(texts, cfg), strict=True
+    ):
+        assert np.array_equal(h, eh) and np.array_equal(a, ea)
