@@ -22,7 +22,7 @@ from tasks.boilerplate import RuleSet
 from tasks.documents import RemovedLine
 from tasks.function_words import FunctionWords
 from tasks.language import LanguageDetector, LanguageGuess
-from tasks.normalize import comparison_key, normalize_line, split_lines
+from tasks.normalize import comparison_key, normalize_line, normalized_lines
 from tasks.script import dominant_script
 
 RULE_REPEATED = "repeated-paragraph"
@@ -166,8 +166,7 @@ class Cleaner:
     def _apply_rules(self, text: str) -> tuple[list[Paragraph], list[RemovedLine]]:
         kept: list[Paragraph] = []
         removed: list[RemovedLine] = []
-        for line_no, raw_line in enumerate(split_lines(text), start=1):
-            line = normalize_line(raw_line)
+        for line_no, line in enumerate(normalized_lines(text), start=1):
             if not line:
                 continue
             rule = self.rules.match(line)
