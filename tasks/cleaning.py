@@ -24,6 +24,7 @@ from tasks.function_words import FunctionWords
 from tasks.language import LanguageDetector, LanguageGuess
 from tasks.normalize import comparison_key, normalize_line, normalized_lines
 from tasks.script import dominant_script
+from tasks.words import count_words
 
 RULE_REPEATED = "repeated-paragraph"
 RULE_TITLE = "title-repeat"
@@ -85,7 +86,7 @@ class CleanResult:
 
     @property
     def word_count(self) -> int:
-        return sum(len(_WORD.findall(p.text)) for p in self.paragraphs)
+        return count_words(self.text)
 
     def render(self) -> str:
         """The cleaned article as a document again: title, blank line, body."""

@@ -58,3 +58,20 @@ def test_space_table_is_str_isspace() -> None:
 def test_empty_batch() -> None:
     hashes, counts = words.word_hashes([])
     assert hashes.size == 0 and counts.size == 0
+
+
+@given(st.text(ALPHABET, max_size=60))
+def test_count_words_is_the_regex_count(text: str) -> None:
+    assert words.count_words(text) == len(WORD.findall(text))
+
+
+@given(st.text(max_size=60))
+def test_count_words_on_any_text(text: str) -> None:
+    assert words.count_words(text) == len(WORD.findall(text))
+
+
+def test_count_words_examples() -> None:
+    assert words.count_words("") == 0
+    assert words.count_words("word") == 1
+    assert words.count_words("  two words, here! ") == 3
+    assert words.count_words("l'été — 2024\n\nnext") == 4
