@@ -57,3 +57,19 @@ def test_normalized_lines_on_any_text(text):
 def test_normalized_lines_of_an_ascii_document_with_tabs():
     text = "  Title\t here \n\nBody  text\x07 end\r\n"
     assert normalized_lines(text) == ["Title here", "", "Body text end", ""]
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY + "  AbÇ\u1e9e\u0130"), max_size=40))
+def test_comparison_key_is_the_casefolded_collapsed_text(text):
+    assert comparison_key(text) == " ".join(text.casefold().split())
+
+
+@given(st.text(max_size=40))
+def test_comparison_key_on_any_text(text):
+    assert comparison_key(text) == " ".join(text.casefold().split())
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable():
+    """What :func:`comparison_key`'s shortcut relies on."""
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert [c for c in spaces if c.isprintable()] == [" "]
