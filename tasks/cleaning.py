@@ -22,8 +22,9 @@ from tasks.boilerplate import RuleSet
 from tasks.documents import RemovedLine
 from tasks.function_words import FunctionWords
 from tasks.language import LanguageDetector, LanguageGuess
-from tasks.normalize import comparison_key, normalize_line, split_lines
+from tasks.normalize import comparison_key, normalize_line, normalized_lines
 from tasks.script import dominant_script
+from tasks.words import count_words
 
 RULE_REPEATED = "repeated-paragraph"
 RULE_TITLE = "title-repeat"
@@ -85,7 +86,7 @@ class CleanResult:
 
     @property
     def word_count(self) -> int:
-        return sum(len(_WORD.findall(p.text)) for p in self.paragraphs)
+        return count_words(self.text)
 
     def render(self) -> str:
         """The cleaned article as a document again: title, blank line, body."""
@@ -114,10 +115,10 @@ class Cleaner:
         what an earlier one saw (dropping a copy of the title changes the article's script
         balance), and this settles it. Lines keep their original numbers throughout.
         """
-        detections = _Detections(self.detector)
+        memo = _Memo(self.detector)
         kept, removed = self._apply_rules(text)
         settled = (tuple(kept), title)
-        result = self._settle(kept, removed, title, detections)
+        result = self._settle(kept, removed, title, memo)
         for _ in range(_MAX_SETTLE_PASSES):
             view = _surviving_lines(result)
             known_title = None if result.title_line_no is not None else title
@@ -125,7 +126,7 @@ class Cleaner:
                 # The pass that gave ``result`` had this very input and removed nothing from
                 # it: _settle is a pure function, so another pass would change nothing.
                 break
-            again = self._settle(view, [], known_title, detections)
+            again = self._settle(view, [], known_title, memo)
             if not again.removed and again.title == result.title:
                 break
             settled = (tuple(view), known_title)
@@ -138,27 +139,27 @@ class Cleaner:
         kept: list[Paragraph],
         removed: list[RemovedLine],
         title: str | None,
-        detections: _Detections,
+        memo: _Memo,
     ) -> CleanResult:
         """One pass of everything after the rules: repeats, teasers, title, language."""
-        kept = self._drop_repeats(kept, removed)
+        kept = self._drop_repeats(kept, removed, memo)
         # Teasers are judged against the article's language and script, which the teasers
         # themselves colour: judge again against what is left until nothing more goes. The
         # article's language is detected only when a line needs it.
         while True:
             article = _join(kept)
             script = dominant_script(" ".join(p.text for p in kept))
-            survivors = self._drop_foreign_teasers(kept, removed, article, script, detections)
+            survivors = self._drop_foreign_teasers(kept, removed, article, script, memo)
             if len(survivors) == len(kept):
                 break
             kept = survivors
         result = CleanResult(paragraphs=kept, removed=sorted(removed, key=lambda r: r.line_no))
-        self._take_title(result, title)
+        self._take_title(result, title, memo)
         final = LanguageGuess(None, 0)
         if result.paragraphs:
             # The language of every surviving line, the headline included: usually the very
             # text the teaser check asked about, so one detection serves both.
-            final = detections.detect(_join(_surviving_lines(result)))
+            final = memo.detect(_join(_surviving_lines(result)))
         result.language, result.language_prob = final.language, final.probability
         result.script = script
         return result
@@ -166,8 +167,7 @@ class Cleaner:
     def _apply_rules(self, text: str) -> tuple[list[Paragraph], list[RemovedLine]]:
         kept: list[Paragraph] = []
         removed: list[RemovedLine] = []
-        for line_no, raw_line in enumerate(split_lines(text), start=1):
-            line = normalize_line(raw_line)
+        for line_no, line in enumerate(normalized_lines(text), start=1):
             if not line:
                 continue
             rule = self.rules.match(line)
@@ -177,7 +177,9 @@ class Cleaner:
                 removed.append(RemovedLine(line_no, line, rule.id, rule.category))
         return kept, removed
 
-    def _drop_repeats(self, kept: list[Paragraph], removed: list[RemovedLine]) -> list[Paragraph]:
+    def _drop_repeats(
+        self, kept: list[Paragraph], removed: list[RemovedLine], memo: _Memo
+    ) -> list[Paragraph]:
         """Drop every later copy of a prose paragraph; keep repeated short lines.
 
         A paragraph repeated inside one article is text rendered twice (a teaser block, an AMP
@@ -190,7 +192,7 @@ class Cleaner:
             if self.is_teaser_shaped(paragraph.text):
                 unique.append(paragraph)
                 continue
-            key = comparison_key(paragraph.text)
+            key = memo.key(paragraph.text)
             if key in seen:
                 removed.append(
                     RemovedLine(paragraph.line_no, paragraph.text, RULE_REPEATED, CATEGORY_REPEATED)
@@ -206,13 +208,13 @@ class Cleaner:
         removed: list[RemovedLine],
         article: str,
         article_script: str | None,
-        detections: _Detections,
+        memo: _Memo,
     ) -> list[Paragraph]:
         if len(kept) < 2:
             return kept
         survivors: list[Paragraph] = []
         for paragraph in kept:
-            rule = self._foreign_rule(paragraph.text, article, article_script, detections)
+            rule = self._foreign_rule(paragraph.text, article, article_script, memo)
             if rule is None:
                 survivors.append(paragraph)
             else:
@@ -222,53 +224,53 @@ class Cleaner:
         return survivors
 
     def _foreign_rule(
-        self, line: str, article: str, article_script: str | None, detections: _Detections
+        self, line: str, article: str, article_script: str | None, memo: _Memo
     ) -> str | None:
         """Which heuristic, if any, calls this line a foreign-language teaser.
 
-        The ``article``'s language is only asked for once the line itself is confidently in a
-        language with function words present: detecting a whole article costs ten times more
-        than detecting a line, and most articles never need it.
+        A line is in another language when langdetect says so confidently and the line holds
+        more function words of that language than of the article's. The function words are
+        counted first: unless some language other than the article's outnumbers it, no answer
+        of langdetect about the line could matter, and the line is not detected at all (the
+        article's language is needed anyway: its lines are detected once cleaning is done).
         """
         if not self.is_teaser_shaped(line):
             return None
         cfg = self.config
         # Addresses are Latin whatever the language: "Аккаунт: @evgenialevi" is Russian.
-        line_script = dominant_script(_ADDRESS.sub(" ", line), cfg.foreign_script_share)
+        line_script = dominant_script(_without_addresses(line), cfg.foreign_script_share)
         if article_script and line_script and line_script != article_script:
             return RULE_FOREIGN_SCRIPT
-        words = _WORD.findall(line)
-        letters = sum(ch.isalpha() for ch in line)
         if (
-            len(words) < cfg.foreign_language_min_words
-            or letters < cfg.foreign_language_min_letters
+            len(_WORD.findall(line)) < cfg.foreign_language_min_words
+            or sum(map(str.isalpha, line)) < cfg.foreign_language_min_letters
         ):
             return None
-        guess = detections.detect(line)
+        counts = self.function_words.counts(line)
+        if not counts:
+            return None
+        language = memo.detect(article).language
+        if not self.function_words.could_favour_another(counts, language):
+            return None
+        guess = memo.detect(line)
         if (
             guess.language is None
             or guess.probability < cfg.foreign_language_min_prob
-            # favours() needs both languages known and at least one function word of the
-            # line's language: without them the article's language cannot matter.
+            or guess.language == language
             or not self.function_words.knows(guess.language)
-            or self.function_words.count(line, guess.language) == 0
+            or counts[guess.language] <= counts[language]
         ):
             return None
-        language = detections.detect(article).language
-        if (
-            language is not None
-            and guess.language != language
-            and self.function_words.favours(line, guess.language, language)
-        ):
-            return RULE_FOREIGN_LANGUAGE
-        return None
+        return RULE_FOREIGN_LANGUAGE
 
     def is_teaser_shaped(self, line: str) -> bool:
         """Short and not a sentence: a link label, a teaser, a caption-like fragment."""
-        words = line.split()
-        if len(words) > self.config.teaser_max_words or len(line) > self.config.teaser_max_chars:
+        if len(line) > self.config.teaser_max_chars:
+            return False  # most prose lines: no need to split them into words
+        n_words = len(line.split())
+        if n_words > self.config.teaser_max_words:
             return False
-        return not (len(words) >= 6 and _SENTENCE_END.search(line))
+        return not (n_words >= 6 and _SENTENCE_END.search(line))
 
     def is_headline_shaped(self, line: str) -> bool:
         words = line.split()
@@ -279,7 +281,7 @@ class Cleaner:
             and any(ch.isalpha() for ch in line)
         )
 
-    def _take_title(self, result: CleanResult, title: str | None) -> None:
+    def _take_title(self, result: CleanResult, title: str | None, memo: _Memo) -> None:
         """Set ``result.title``; the headline is metadata, so lines repeating it are dropped.
 
         A metadata title often carries the site's name (``Headline | Site``, ``Opinion |
@@ -291,21 +293,21 @@ class Cleaner:
         if title:
             title = normalize_line(title) or None
         variants = title_variants(title) if title else set()
-        if paragraphs and title and comparison_key(paragraphs[0].text) in variants:
+        if paragraphs and title and memo.key(paragraphs[0].text) in variants:
             first = paragraphs.pop(0)
             result.title, result.title_line_no = first.text, first.line_no
         elif title:
             result.title = title
         elif self.is_headline_shaped(paragraphs[0].text if paragraphs else "") and any(
-            comparison_key(p.text) != comparison_key(paragraphs[0].text) for p in paragraphs[1:]
+            memo.key(p.text) != memo.key(paragraphs[0].text) for p in paragraphs[1:]
         ):
             # A headline needs a body: some line other than its own copies must follow, or
             # the rendered article (title alone) would clean differently the second time.
             first = paragraphs.pop(0)
             result.title, result.title_line_no = first.text, first.line_no
         if result.title:
-            variants.add(comparison_key(result.title))
-            repeats = [p for p in paragraphs if comparison_key(p.text) in variants]
+            variants.add(memo.key(result.title))
+            repeats = [p for p in paragraphs if memo.key(p.text) in variants]
             for paragraph in repeats:
                 paragraphs.remove(paragraph)
                 result.removed.append(
@@ -348,6 +350,13 @@ def _join_parts(title: str, parts: list[str], start: int, end: int) -> str:
     return title[spans[start][0] : spans[end - 1][1]]
 
 
+def _without_addresses(line: str) -> str:
+    """``line`` with web and mail addresses blanked; the RE2 call only when one can be there."""
+    if "@" in line or "http" in line or "www." in line:
+        return _ADDRESS.sub(" ", line)
+    return line
+
+
 def _join(paragraphs: list[Paragraph]) -> str:
     return "\n".join(p.text for p in paragraphs)
 
@@ -361,22 +370,31 @@ def _surviving_lines(result: CleanResult) -> list[Paragraph]:
     return list(result.paragraphs)
 
 
-class _Detections:
-    """Language guesses made while cleaning one article, by text.
+class _Memo:
+    """Pure functions of a text, computed at most once while cleaning one article.
 
-    Detection is a pure function of the text (the detector reseeds every call), so asking
-    twice for one text (the settle passes see the same lines again) need not detect twice;
-    one instance lives for one :meth:`Cleaner.clean` call, so nothing depends on call order.
+    Language detection is a pure function of the text (the detector reseeds every call), and
+    so is a comparison key; the settle passes and the title check see the same lines again,
+    so asking twice need not compute twice. One instance lives for one :meth:`Cleaner.clean`
+    call, so nothing depends on call order.
     """
 
-    __slots__ = ("_detector", "_known")
+    __slots__ = ("_detector", "_guesses", "_keys")
 
     def __init__(self, detector: LanguageDetector) -> None:
         self._detector = detector
-        self._known: dict[str, LanguageGuess] = {}
+        self._guesses: dict[str, LanguageGuess] = {}
+        self._keys: dict[str, str] = {}
 
     def detect(self, text: str) -> LanguageGuess:
-        guess = self._known.get(text)
+        guess = self._guesses.get(text)
         if guess is None:
-            guess = self._known[text] = self._detector.detect(text)
+            guess = self._guesses[text] = self._detector.detect(text)
         return guess
+
+    def key(self, text: str) -> str:
+        """:func:`~tasks.normalize.comparison_key` of ``text``."""
+        key = self._keys.get(text)
+        if key is None:
+            key = self._keys[text] = comparison_key(text)
+        return key

@@ -94,14 +94,14 @@ def _counts_numpy(text: str) -> Counter[str]:
     table, names = _bmp_table()
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     counts: Counter[str] = Counter()
-    wide = codes >= _BMP
-    if wide.any():
+    if codes.size and codes.max() >= _BMP:  # one pass; the mask only when needed (rarely)
+        wide = codes >= _BMP
         for code in codes[wide].tolist():
             script = char_script(chr(code))
             if script is not None:
                 counts[script] += 1
         codes = codes[~wide]
-    tally = np.bincount(table[codes], minlength=len(names))
+    tally = np.bincount(table.take(codes), minlength=len(names))
     for index in np.flatnonzero(tally[1:]).tolist():
         counts[names[index + 1]] += int(tally[index + 1])
     return counts

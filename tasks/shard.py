@@ -30,7 +30,6 @@ from tasks.documents import InputRecord, Reject
 from tasks.extract import record_text
 from tasks.ingest import read_path
 from tasks.ingest.stats import ReadStats
-from tasks.normalize import comparison_key
 from tasks.pause import pause_point
 
 _DONE = "_SUCCESS"
@@ -72,6 +71,7 @@ class ShardProcessor:
         counts.skipped_records.update(stats.skipped)
         texts = builder.candidate_column("text")
         signatures = compute_signatures(texts, self.config.dedup)
+        builder.set_column("candidates", "content_hash", content_hashes(signatures))
         return ShardResult(
             candidates=builder.table("candidates", schema.CANDIDATES),
             removed_lines=builder.table("removed_lines", schema.REMOVED_LINES),
@@ -124,7 +124,6 @@ class ShardProcessor:
             published=meta.get("published"),
             site=meta.get("site"),
             author=meta.get("author"),
-            content_hash=hashlib.blake2b(comparison_key(body).encode(), digest_size=16).hexdigest(),
             line_nos=[p.line_no for p in result.paragraphs],
         )
 
@@ -168,6 +167,9 @@ class _TableBuilder:
             raw=reject.raw,
         )
 
+    def set_column(self, table: str, name: str, values: list) -> None:
+        self._columns.setdefault(table, {})[name] = values
+
     def candidate_column(self, name: str) -> list:
         return self._columns.get("candidates", {}).get(name, [])
 
@@ -176,6 +178,17 @@ class _TableBuilder:
         rows = max((len(values) for values in columns.values()), default=0)
         arrays = [pa.array(columns.get(f.name, [None] * rows), type=f.type) for f in table_schema]
         return pa.Table.from_arrays(arrays, schema=table_schema)
+
+
+def content_hashes(signatures: Signatures) -> list[str]:
+    """Hex 128-bit BLAKE2b of each text's :func:`~tasks.normalize.comparison_key`.
+
+    That is what the signatures' exact hashes already are (:func:`tasks.minhash.exact_hash`
+    keys a text by the same casefolded, whitespace-collapsed form), so the texts are not keyed
+    and hashed a second time.
+    """
+    digests = signatures.exact_hashes.astype("<u8").tobytes()
+    return [digests[i : i + 16].hex() for i in range(0, len(digests), 16)]
 
 
 # --- shard cache on disk --------------------------------------------------------------

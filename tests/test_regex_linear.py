@@ -55,6 +55,7 @@ HOSTILE: dict[str, list[str]] = {
     "tasks.site_apply._WORD": ["a" * N, "a " * (N // 2)],
     "tasks.normalize._DROPPED": ["\u200b\x01" * (N // 2), "\u00ad" * N + "x"],
     "tasks.normalize._ASCII_CONTROL_OR_TAB": [" " * N, " x" * (N // 2), "\t" * N],
+    "tasks.normalize._RARE": ["\r\u00a0\u200b\x01" * (N // 4), "x" * N],
     "tasks.script._NON_ASCII_RUNS": ["é" * N, "éa" * (N // 2), "a" * N],
     "tasks.store._SHARD_KEY": ["a" * N + "/", "0" * N],
     "tasks.store._PARTITION_VALUE": ["a" * N, "ab-" * (N // 3) + "/", "ab-cd" * (N // 5) + "-"],

@@ -94,3 +94,20 @@ def test_paragraph_keys_of_spaced_and_cased_copies_are_equal() -> None:
     assert counts.tolist() == [2, 2]
     assert hashes[0] == hashes[2] and hashes[1] == hashes[3] and hashes[0] != hashes[1]
     check_paragraphs(["", "\n\n", "a\n\n", "\n\n\nb", "x\n\n\n\ny"], [0, 0, 0, 0, 5])
+
+
+@given(st.text(ALPHABET, max_size=60))
+def test_count_words_is_the_regex_count(text: str) -> None:
+    assert words.count_words(text) == len(WORD.findall(text))
+
+
+@given(st.text(max_size=60))
+def test_count_words_on_any_text(text: str) -> None:
+    assert words.count_words(text) == len(WORD.findall(text))
+
+
+def test_count_words_examples() -> None:
+    assert words.count_words("") == 0
+    assert words.count_words("word") == 1
+    assert words.count_words("  two words, here! ") == 3
+    assert words.count_words("l'été — 2024\n\nnext") == 4
