@@ -106,6 +106,7 @@ def run(
         anchor_index=(flat, offsets),
         earlier=earlier_stories,
         earlier_texts=lambda ids: dedup_index.published_texts(articles, ids),
+        scratch=store.versions,
     )
     part = dedup_index.Rows(
         doc_ids=kept_ids,

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -275,11 +276,13 @@ def assign(
     anchor_index: tuple[np.ndarray, np.ndarray] | None = None,
     earlier: EarlierStories | None = None,
     earlier_texts: Callable[[list[str]], list[str]] | None = None,
+    scratch: Path | None = None,
 ) -> list[str]:
     """The ``story_id`` of each of this run's kept articles (see the module docstring).
 
     ``anchor_index`` passes precomputed :func:`anchors` of ``texts``; ``earlier_texts`` loads
-    the texts of earlier articles by doc_id (needed only when ``earlier`` is given).
+    the texts of earlier articles by doc_id (needed only when ``earlier`` is given);
+    ``scratch``: where the passage join spills (:func:`story_pairs.shared_passage_pairs`).
     """
     cfg = cfg or StoryConfig()
     n = len(doc_ids)
@@ -295,7 +298,13 @@ def assign(
         return [texts[i] if i < n else next(loaded) for i in nodes]
 
     x, y = story_pairs.shared_passage_pairs(
-        a, b, lambda nodes: passages_flat(text_of(nodes), cfg), holders, cfg.max_anchor_docs, n
+        a,
+        b,
+        lambda nodes: passages_flat(text_of(nodes), cfg),
+        holders,
+        cfg.max_anchor_docs,
+        n,
+        scratch,
     )
     uf = UnionFind(n + m)
     uf.union_pairs(x, y)

@@ -20,7 +20,9 @@ verification looks for.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +33,8 @@ from tasks import lsh
 PassagesOf = Callable[[list[int]], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 _BATCH = 4096
+_PART_BITS = 5
+_PARTS = 1 << _PART_BITS
 
 
 def shared_passage_pairs(
@@ -40,27 +44,46 @@ def shared_passage_pairs(
     holders: tuple[np.ndarray, np.ndarray],
     max_anchor_docs: int,
     new: int,
+    scratch: Path | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``x < y`` among the candidate pairs ``(a, b)`` that share a passage whose anchor
     is usable (``holders``: anchor values and how many articles hold each); nodes from ``new``
-    on are earlier articles, and pairs of two of them are left out."""
+    on are earlier articles, and pairs of two of them are left out.
+
+    The kept passages (16 bytes each, ~100 an article) are written to ``_PARTS`` files under
+    ``scratch`` (default: the system's temporary folder) by the top bits of their hash and
+    joined one file at a time: memory holds a batch of articles and one part, not the run.
+    """
     values, counts = holders
     usable = np.sort(values[(counts >= 2) & (counts <= max_anchor_docs)])
     nodes = np.union1d(a, b).astype(np.int64)
+    empty = np.empty(0, dtype=np.int64)
     if not usable.size or not nodes.size:
-        empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    hashes, owners = [], []
-    for lo in range(0, nodes.size, _BATCH):
-        batch = nodes[lo : lo + _BATCH]
-        passage, anchor, position = passages_of(batch.tolist())
-        keep = _members(usable, anchor)
-        hashes.append(passage[keep])
-        owners.append(batch[position[keep]])
-    if not sum(h.size for h in hashes):
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    return _pairs_in_groups(np.concatenate(hashes), np.concatenate(owners), new)
+    pairs = lsh.PairSet(int(nodes.max()) + 1)
+    with tempfile.TemporaryDirectory(prefix=".staging-passages-", dir=scratch) as tmp:
+        parts = [Path(tmp) / f"{k:02d}" for k in range(_PARTS)]
+        for lo in range(0, nodes.size, _BATCH):
+            batch = nodes[lo : lo + _BATCH]
+            passage, anchor, position = passages_of(batch.tolist())
+            keep = _members(usable, anchor)
+            _append_by_part(parts, passage[keep], batch[position[keep]])
+        for part in parts:
+            if part.exists():
+                hashes = np.fromfile(part, dtype=np.uint64).reshape(-1, 2)
+                _pairs_in_groups(pairs, hashes[:, 0], hashes[:, 1].astype(np.int64), new)
+    return pairs.pairs()
+
+
+def _append_by_part(parts: list[Path], hashes: np.ndarray, owners: np.ndarray) -> None:
+    """Append ``(hash, owner)`` rows to the part file of each hash (its top bits)."""
+    part = (hashes >> np.uint64(64 - _PART_BITS)).astype(np.int64)
+    order = np.argsort(part, kind="stable")
+    rows = np.stack([hashes[order], owners[order].astype(np.uint64)], axis=1)
+    bounds = np.searchsorted(part[order], np.arange(_PARTS + 1))
+    for k in np.flatnonzero(np.diff(bounds)).tolist():
+        with open(parts[k], "ab") as sink:
+            rows[bounds[k] : bounds[k + 1]].tofile(sink)
 
 
 def _members(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -68,16 +91,11 @@ def _members(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return sorted_values[where] == queries
 
 
-def _pairs_in_groups(
-    hashes: np.ndarray, owners: np.ndarray, new: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair ``x < y`` of owners of one hash, at least one of them new (``x < new``)."""
+def _pairs_in_groups(pairs: lsh.PairSet, hashes: np.ndarray, owners: np.ndarray, new: int) -> None:
+    """Add every pair ``x < y`` of owners of one hash, at least one of them new (``x < new``)."""
     order = np.lexsort((owners, hashes))
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     ends = np.r_[starts[1:], hashes.size]
     shared = ends - starts >= 2
-    starts, ends = starts[shared], ends[shared]
-    pairs = lsh.PairSet(int(owners.max()) + 1)
-    lsh.add_group_pairs(pairs, owners, starts, ends, new)
-    return pairs.pairs()
+    lsh.add_group_pairs(pairs, owners, starts[shared], ends[shared], new)
