@@ -28,7 +28,7 @@ from tasks.dedup import Decision, Signatures
 from tasks.dedup_index import origin
 from tasks.pause import pause_point
 from tasks.shard import load_signatures, read_counts, read_table, save_signatures
-from tasks.site_apply import strip_site_boilerplate
+from tasks.site_apply import conform, strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
 from tasks.textspill import spilled_texts
 
@@ -110,14 +110,15 @@ def assemble_run(
     )
 
 
-def published_ids(store: OutputStore) -> set[str]:
+def published_ids(store: OutputStore) -> pa.Array:
     """Every doc_id the current version already accounts for (article, duplicate or reject)."""
-    ids: set[str] = set()
-    for name in ("articles", "duplicates", "rejects"):
-        dataset = store.published(name)
-        if dataset is not None:
-            ids.update(dataset.to_table(columns=["doc_id"]).column("doc_id").to_pylist())
-    return ids
+    parts = [
+        dataset.to_table(columns=["doc_id"]).column("doc_id").cast(pa.string())
+        for name in ("articles", "duplicates", "rejects")
+        if (dataset := store.published(name)) is not None
+    ]
+    chunks = [chunk for part in parts for chunk in part.chunks]
+    return pa.concat_arrays(chunks) if chunks else pa.array([], type=pa.string())
 
 
 @dataclass(slots=True)
@@ -131,11 +132,23 @@ class _ShardFrame:
 
     folder: Path
     candidates: pa.Table
-    removed_lines: pa.Table
     rejects: pa.Table
     already_published: int
     fresh: pa.ChunkedArray | None = None  # which of the shard's candidate rows are new
+    known: pa.Array | None = None  # doc_ids an earlier version already accounts for
     parked: Path | None = None  # candidates (texts included) and signatures after the site pass
+    added_lines: pa.Table | None = None  # removed lines the site pass added
+
+    @property
+    def removed_lines(self) -> pa.Table:
+        """The shard's removed lines of new documents, then the site pass's (read from disk on
+        each use: a row per removed line is more than the rest of a frame)."""
+        table = conform(read_table(self.folder, "removed_lines"), schema.REMOVED_LINES)
+        if self.known is not None:
+            table = table.filter(pc.invert(pc.is_in(table.column("doc_id"), self.known)))
+        if self.added_lines is None:
+            return table
+        return pa.concat_tables([table, self.added_lines])
 
     @property
     def signatures(self) -> Signatures:
@@ -165,34 +178,42 @@ class _ShardFrame:
         column = read_table(self.folder, "candidates", ["text"]).column("text")
         return column if self.fresh is None else column.filter(self.fresh)
 
-    def park(self, folder: Path, signatures: Signatures) -> _ShardFrame:
+    def park(self, folder: Path, signatures: Signatures, added_lines: pa.Table) -> _ShardFrame:
         """This frame with its candidates (texts included, as ``candidates`` holds them now)
-        and ``signatures`` in files under ``folder``, and in memory only the other columns."""
+        and ``signatures`` in files under ``folder``, and in memory only the other columns;
+        ``added_lines``: the lines the site pass removed."""
         target = folder / self.folder.name
         target.mkdir()
         pq.write_table(self.candidates, target / "candidates.parquet", compression="none")
         save_signatures(signatures, target / "signatures.npz")
-        return replace(self, candidates=self.candidates.drop_columns(["text"]), parked=target)
+        return replace(
+            self,
+            candidates=self.candidates.drop_columns(["text"]),
+            parked=target,
+            added_lines=added_lines,
+        )
 
     @classmethod
-    def load(cls, folder: Path, known: set[str]) -> _ShardFrame:
+    def load(cls, folder: Path, known: pa.Array | None = None) -> _ShardFrame:
+        """``known``: the doc_ids published before (:func:`published_ids`), left out."""
         names = [name for name in schema.CANDIDATES.names if name != "text"]
         candidates = read_table(folder, "candidates", names)
-        removed = read_table(folder, "removed_lines")
         rejects = read_table(folder, "rejects")
-        already = 0
-        fresh = None
-        if known:
-            known_array = pa.array(sorted(known), type=pa.string())
-            fresh = pc.invert(pc.is_in(candidates.column("doc_id"), known_array))
-            fresh_rejects = pc.invert(pc.is_in(rejects.column("doc_id"), known_array))
-            already = (len(candidates) - (pc.sum(fresh).as_py() or 0)) + (
-                len(rejects) - (pc.sum(fresh_rejects).as_py() or 0)
-            )
-            candidates = candidates.filter(fresh)
-            rejects = rejects.filter(fresh_rejects)
-            removed = removed.filter(pc.invert(pc.is_in(removed.column("doc_id"), known_array)))
-        return cls(folder, candidates, removed, rejects, already, fresh)
+        if known is None or not len(known):
+            return cls(folder, candidates, rejects, 0)
+        fresh = pc.invert(pc.is_in(candidates.column("doc_id"), known))
+        fresh_rejects = pc.invert(pc.is_in(rejects.column("doc_id"), known))
+        already = (len(candidates) - (pc.sum(fresh).as_py() or 0)) + (
+            len(rejects) - (pc.sum(fresh_rejects).as_py() or 0)
+        )
+        return cls(
+            folder,
+            candidates.filter(fresh),
+            rejects.filter(fresh_rejects),
+            already,
+            fresh,
+            known,
+        )
 
 
 def _decide(

@@ -55,7 +55,6 @@ class Frame(Protocol):
     """
 
     candidates: pa.Table
-    removed_lines: pa.Table
     rejects: pa.Table
 
     @property
@@ -63,7 +62,7 @@ class Frame(Protocol):
 
     def texts(self) -> pa.ChunkedArray: ...
 
-    def park(self, folder: Path, signatures: Signatures) -> Self: ...
+    def park(self, folder: Path, signatures: Signatures, added_lines: pa.Table) -> Self: ...
 
 
 F = TypeVar("F", bound=Frame)
@@ -90,10 +89,7 @@ def strip_site_boilerplate(
     only the rows a decision needs), and the new texts of changed frames are parked there:
     memory holds one shard's texts at a time.
     """
-    frames = [
-        replace(frame, removed_lines=conform(frame.removed_lines, schema.REMOVED_LINES))
-        for frame in frames
-    ]
+    frames = list(frames)
     parts = [n for n, frame in enumerate(frames) if len(frame.candidates)]
     if not config.site.enabled or not parts:
         return frames
@@ -116,7 +112,6 @@ def strip_site_boilerplate(
         return frames
     detector = config.make_detector()
     part_of = np.searchsorted(starts, findings.doc, side="right") - 1
-    frames = list(frames)
     for k in np.unique(part_of).tolist():
         n = parts[k]
         here = part_of == k
@@ -318,9 +313,6 @@ def _apply(
     changed = replace(
         frame,
         candidates=table.filter(mask),
-        removed_lines=pa.concat_tables(
-            [frame.removed_lines, pa.Table.from_pylist(removed_rows, schema=schema.REMOVED_LINES)]
-        ),
         rejects=pa.concat_tables(
             [
                 conform(frame.rejects, schema.REJECTS),
@@ -328,7 +320,11 @@ def _apply(
             ]
         ),
     )
-    return changed.park(scratch, signatures.take(keep) if not keep.all() else signatures)
+    return changed.park(
+        scratch,
+        signatures.take(keep) if not keep.all() else signatures,
+        pa.Table.from_pylist(removed_rows, schema=schema.REMOVED_LINES),
+    )
 
 
 def _resign(
