@@ -11,7 +11,10 @@ same repeat (the machine is shared: compare ratios, not absolute rates across ru
 ``newsclean run`` it rebuilds each worker's timeline from Prefect's log lines (the worker's PID
 is added to the task-run log format): start-up until its first shard starts processing, time
 processing shards, time between shards (Prefect's task-run bookkeeping, cache keys), and idle
-time at the end while the other worker finishes the last shard.
+time at the end while the other worker finishes the last shard. ``--before DIR`` runs another
+checkout (``git archive <commit> | tar -x -C DIR``) in each repeat as well, for before/after
+ratios measured in the same repeat. ``e2e CPU`` is every process of the run (CLI, API server,
+workers, from start to exit); the bare pool's CPU excludes its start-up, as its wall time does.
 """
 
 from __future__ import annotations
@@ -109,14 +112,18 @@ def parse(done: Measured) -> Timeline:
     return Timeline(discovered, shards)
 
 
-def newsclean(pages: Path, out: Path, home: Path, workers: int | None) -> tuple[Measured, dict]:
+def newsclean(
+    pages: Path, out: Path, home: Path, workers: int | None, tree: Path = ROOT
+) -> tuple[Measured, dict]:
+    """``newsclean run`` of the checkout at ``tree`` (this one by default) in a new process."""
     shutil.rmtree(out, ignore_errors=True)
     env = _env(home)
+    env["PYTHONPATH"] = str(tree)
     env["PREFECT_LOGGING_FORMATTERS_STANDARD_TASK_RUN_FMT"] = _TASK_FMT
     args = [sys.executable, "-m", "flows.cli", "run", str(pages), "--out", str(out)]
     if workers:
         args += ["--workers", str(workers)]
-    done = run_measured(args, env, cwd=str(ROOT))
+    done = run_measured(args, env, cwd=str(tree))
     if done.returncode != 0:
         raise SystemExit(f"newsclean run failed:\n{done.stderr[-3000:]}")
     timeline = parse(done)
@@ -131,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=None, help="default: every core")
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "newsclean-bench"))
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. git archive of an older commit) run in each repeat too",
+    )
     args = parser.parse_args(argv)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -141,41 +154,51 @@ def main(argv: list[str] | None = None) -> int:
     n = args.pages
     print(f"# HTML gap: {n} pages ({origin}), {args.repeats} repeats")
     print(
-        f"{'rep':>3} {'load':>9} {'bare p/s':>9} {'bare CPU':>9} {'stage p/s':>10} "
-        f"{'ratio':>6} {'stage CPU':>10} {'CPU ratio':>9} {'e2e p/s':>8} {'e2e ratio':>9}"
+        f"{'rep':>3} {'tree':>6} {'load':>9} {'bare p/s':>9} {'bare CPU':>9} {'stage p/s':>10} "
+        f"{'ratio':>6} {'stage CPU':>10} {'CPU ratio':>9} {'e2e p/s':>8} {'e2e ratio':>9} "
+        f"{'e2e CPU':>8}"
     )
-    ratios, cpu_ratios, e2e = [], [], []
+    trees = {"this": ROOT, **({"before": args.before.resolve()} if args.before else {})}
+    ratios: dict[str, dict[str, list[float]]] = {
+        name: {"stage": [], "cpu": [], "e2e": []} for name in trees
+    }
     for rep in range(args.repeats):
         load = load_average()
-        order = ("bare", "ours") if rep % 2 == 0 else ("ours", "bare")
+        order = ["bare", *trees]
+        if rep % 2:
+            order.reverse()
+        runs = {}
         for which in order:
             if which == "bare":
                 bare = bare_trafilatura(pages, args.workers)
             else:
-                done, ours = newsclean(pages, work / "out-html-gap", home, args.workers)
-        rate = n / ours["stage_wall"]
-        ratio = rate / bare["pages_per_s"]
-        cpu_ratio = bare["cpu"] / ours["stage_cpu"]
-        ratios.append(ratio)
-        cpu_ratios.append(cpu_ratio)
-        e2e.append(n / done.wall / bare["pages_per_s"])
-        print(
-            f"{rep:>3} {load:>9} {bare['pages_per_s']:9.1f} {bare['cpu']:9.1f} {rate:10.1f} "
-            f"{ratio:6.0%} {ours['stage_cpu']:10.1f} {cpu_ratio:9.0%} {n / done.wall:8.1f} "
-            f"{e2e[-1]:9.0%}"
-        )
-        timeline: Timeline = ours["timeline"]
-        for pid, w in sorted(timeline.workers().items()):
+                out = work / f"out-html-gap-{which}"
+                runs[which] = newsclean(pages, out, home, args.workers, trees[which])
+        for name, (done, ours) in runs.items():
+            rate = n / ours["stage_wall"]
+            got = ratios[name]
+            got["stage"].append(rate / bare["pages_per_s"])
+            got["cpu"].append(bare["cpu"] / ours["stage_cpu"])
+            got["e2e"].append(n / done.wall / bare["pages_per_s"])
             print(
-                f"      worker {pid}: {w['shards']:.0f} shards; start-up {w['startup']:.1f} s, "
-                f"processing {w['processing']:.1f} s, between shards {w['between']:.1f} s, "
-                f"idle at the end {w['idle_end']:.1f} s"
+                f"{rep:>3} {name:>6} {load:>9} {bare['pages_per_s']:9.1f} {bare['cpu']:9.1f} "
+                f"{rate:10.1f} {got['stage'][-1]:6.0%} {ours['stage_cpu']:10.1f} "
+                f"{got['cpu'][-1]:9.0%} {n / done.wall:8.1f} {got['e2e'][-1]:9.0%} "
+                f"{done.cpu:8.1f}"
             )
-    print(
-        f"median: shard stage {statistics.median(ratios):.0%} of bare (wall), "
-        f"{statistics.median(cpu_ratios):.0%} (CPU seconds); end to end "
-        f"{statistics.median(e2e):.0%}"
-    )
+            timeline: Timeline = ours["timeline"]
+            for pid, w in sorted(timeline.workers().items()):
+                print(
+                    f"      worker {pid}: {w['shards']:.0f} shards; start-up {w['startup']:.1f} s,"
+                    f" processing {w['processing']:.1f} s, between shards {w['between']:.1f} s, "
+                    f"idle at the end {w['idle_end']:.1f} s"
+                )
+    for name, got in ratios.items():
+        print(
+            f"median ({name}): shard stage {statistics.median(got['stage']):.0%} of bare (wall), "
+            f"{statistics.median(got['cpu']):.0%} (CPU seconds); end to end "
+            f"{statistics.median(got['e2e']):.0%}"
+        )
     return 0
 
 

@@ -21,6 +21,7 @@ from prefect.client.schemas.objects import State
 from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
+from flows import prestart
 from flows.params import CleanNewsParams
 from flows.steps import process_shard
 from tasks.config import PipelineConfig
@@ -86,9 +87,18 @@ def run_shards(
 
     # Local processes: shards in plan order, one queued behind the running ones (_execute).
     window = None
+    ahead = None
     if isinstance(runner, ProcessPoolTaskRunner):
         window = min(params.workers, n) + 1
-    with runner or contextlib.nullcontext():
+        ahead = prestart.take(min(params.workers, n), _temporary_api_url())
+    else:
+        prestart.discard()
+    with contextlib.ExitStack() as stack:
+        if ahead is not None:  # started and warmed by the CLI while Prefect started
+            runner = ahead
+            stack.callback(ahead.__exit__, None, None, None)
+        elif runner is not None:
+            stack.enter_context(runner)
         states = _execute(runner, [call(i) for i in range(n)], window)
         folders = [_folder(i, n, shards[i], state) for i, state in enumerate(states)]
         # A cache hit whose folder was deleted since (output wiped by hand): compute it again.
@@ -105,7 +115,7 @@ def run_shards(
         "%d shard(s) %s: %d unchanged since an earlier run (cache hit, not recomputed), "
         "%d processed",
         n,
-        _where(runner, params, n),
+        _where(runner, params, n) + (" (started ahead)" if ahead is not None else ""),
         cached,
         n - cached,
     )

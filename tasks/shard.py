@@ -279,10 +279,6 @@ def plan_shards(
     64 MiB shard and one of 19 MiB: half a worker wasted). Shards never go below ``min_files``
     files or ``min_bytes`` for that, and a large input keeps the ``max_*`` sizes, so the plan of
     a growing folder only changes at its end once it holds ``spread`` full shards.
-
-    The end of the plan tapers (:func:`_tail_limit`): the last two full shards' worth of files
-    becomes shards of a half, a quarter and a quarter, so the workers run out of work at about
-    the same time instead of one finishing a full shard alone (shards start in plan order).
     """
     sizes = []
     for path in files:
@@ -295,31 +291,12 @@ def plan_shards(
     shards: list[list[str]] = []
     current: list[str] = []
     size = 0
-    left_files, left_bytes = len(files), sum(sizes)
-    limit_files, limit_bytes = max_files, max_bytes
     for path, length in zip(files, sizes, strict=True):
-        if current and (len(current) >= limit_files or size + length > limit_bytes):
+        if current and (len(current) >= max_files or size + length > max_bytes):
             shards.append(current)
             current, size = [], 0
-        if not current:
-            limit_files = _tail_limit(left_files, max_files, min_files)
-            limit_bytes = _tail_limit(left_bytes, max_bytes, min_bytes)
         current.append(path)
         size += length
-        left_files -= 1
-        left_bytes -= length
     if current:
         shards.append(current)
     return shards
-
-
-def _tail_limit(left: int, cap: int, floor: int) -> int:
-    """Size limit of a shard starting with ``left`` files (or bytes) to go: ``cap`` until the
-    last two caps, then half of what is left, down to a quarter of ``cap`` (and not below
-    ``floor``, so a small input still makes few shards); a crumb of less than an eighth of
-    ``cap`` after it joins it rather than becoming a task of its own."""
-    quarter = -(-cap // 4)
-    limit = min(cap, max(-(-left // 2), quarter, floor))
-    if left - limit <= quarter // 2:
-        limit = min(cap, left)
-    return limit
