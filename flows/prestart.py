@@ -54,12 +54,16 @@ def start_ahead(params: CleanNewsParams) -> int:
         initargs=(addresses, params.pipeline_config()),
     )
     runner.__enter__()
-    # Prefect's runner has no public way to start its processes without a task run, and a
-    # spawn pool starts one more process per submission while none is idle: one no-op per
-    # worker, submitted to its pool, starts them all now.
-    for _ in range(workers):
-        runner._executor.submit(int)
     _AHEAD.update(runner=runner, addresses=addresses, workers=workers)
+    try:
+        # Prefect's runner has no public way to start its processes without a task run, and
+        # a spawn pool starts one more process per submission while none is idle: one no-op
+        # per worker, submitted to its pool, starts them all now.
+        for _ in range(workers):
+            runner._executor.submit(int)
+    except Exception:  # an optimisation only: the flow starts its own pool instead
+        discard()
+        return 0
     return workers
 
 
