@@ -113,11 +113,12 @@ def run_shards(
     cached = sum(state.name == CACHED for i, state in enumerate(states) if i not in stale)
     get_run_logger().info(
         "%d shard(s) %s: %d unchanged since an earlier run (cache hit, not recomputed), "
-        "%d processed",
+        "%d processed%s",
         n,
-        _where(runner, params, n) + (" (started ahead)" if ahead is not None else ""),
+        _where(runner, params, n),
         cached,
         n - cached,
+        "; workers started ahead, while Prefect started" if ahead is not None else "",
     )
     return folders
 

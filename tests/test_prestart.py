@@ -79,5 +79,6 @@ def test_cli_with_workers_started_ahead_writes_the_same_bytes(seeds_copy, tmp_pa
             timeout=600,
         )
         assert done.returncode == 0, done.stderr[-3000:]
-    assert "in 2 worker processes (started ahead)" in done.stderr
+    assert "in 2 worker processes: " in done.stderr
+    assert "; workers started ahead, while Prefect started" in done.stderr
     assert data_files(outs["2"]) == data_files(outs["1"])
