@@ -15,6 +15,8 @@ import os
 import time
 from pathlib import Path
 
+import psutil
+
 from bench.corpus import EVAL, Generator
 
 PAGES = EVAL / "scrapinghub-aeb" / "html"
@@ -74,18 +76,37 @@ def _warm(_: int) -> None:
     import trafilatura  # noqa: F401
 
 
+def _cpu(procs: list[psutil.Process]) -> float:
+    """CPU seconds of ``procs`` so far (the pool's workers)."""
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def bare_trafilatura(folder: Path, workers: int | None = None) -> dict[str, float]:
-    """``trafilatura.extract`` on every page with a process pool on all cores (warm pool)."""
+    """``trafilatura.extract`` on every page with a process pool on all cores (warm pool).
+
+    Also the pool workers' CPU seconds over the same span, comparable on a shared machine.
+    """
     paths = sorted(str(p) for p in folder.glob("*.html"))
     workers = workers or os.cpu_count() or 1
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         pool.map(_warm, range(workers))
+        procs = [psutil.Process(p.pid) for p in multiprocessing.active_children()]
+        cpu = _cpu(procs)
         started = time.perf_counter()
         lengths = pool.map(_extract, paths, chunksize=4)
         wall = time.perf_counter() - started
+        cpu = _cpu(procs) - cpu
     return {
         "pages": len(paths),
         "wall": wall,
+        "cpu": cpu,
         "pages_per_s": len(paths) / wall,
         "nonempty": sum(1 for n in lengths if n),
         "workers": workers,

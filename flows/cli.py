@@ -187,12 +187,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve_command(args, params)
 
+    from flows import prestart
     from flows.clean_news import clean_news
 
+    prestart.start_ahead(params)  # shard workers start while Prefect starts its server
     try:
         summary = clean_news(params)
     except Exception as exc:  # the flow already logged the traceback
         return _fail(f"run failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+    finally:
+        prestart.discard()
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:

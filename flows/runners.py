@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from prefect.client.schemas.objects import State
 from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
+from flows import prestart
 from flows.params import CleanNewsParams
 from flows.steps import process_shard
 from tasks.config import PipelineConfig
@@ -83,8 +85,21 @@ def run_shards(
         )
         return task, {"files": shards[i], "config": config, "out": params.out}
 
-    with runner or contextlib.nullcontext():
-        states = _execute(runner, [call(i) for i in range(n)])
+    # Local processes: shards in plan order, one queued behind the running ones (_execute).
+    window = None
+    ahead = None
+    if isinstance(runner, ProcessPoolTaskRunner):
+        window = min(params.workers, n) + 1
+        ahead = prestart.take(min(params.workers, n), _temporary_api_url())
+    else:
+        prestart.discard()
+    with contextlib.ExitStack() as stack:
+        if ahead is not None:  # started and warmed by the CLI while Prefect started
+            runner = ahead
+            stack.callback(ahead.__exit__, None, None, None)
+        elif runner is not None:
+            stack.enter_context(runner)
+        states = _execute(runner, [call(i) for i in range(n)], window)
         folders = [_folder(i, n, shards[i], state) for i, state in enumerate(states)]
         # A cache hit whose folder was deleted since (output wiped by hand): compute it again.
         stale = [i for i, folder in enumerate(folders) if not is_done(Path(folder))]
@@ -92,25 +107,51 @@ def run_shards(
             get_run_logger().warning(
                 "shard %d/%d: cached result %s is gone, computing it again", i + 1, n, folders[i]
             )
-        for i, state in zip(stale, _execute(runner, [call(i, True) for i in stale]), strict=True):
+        redo = _execute(runner, [call(i, True) for i in stale], window)
+        for i, state in zip(stale, redo, strict=True):
             folders[i] = _folder(i, n, shards[i], state)
     cached = sum(state.name == CACHED for i, state in enumerate(states) if i not in stale)
     get_run_logger().info(
         "%d shard(s) %s: %d unchanged since an earlier run (cache hit, not recomputed), "
-        "%d processed",
+        "%d processed%s",
         n,
         _where(runner, params, n),
         cached,
         n - cached,
+        "; workers started ahead, while Prefect started" if ahead is not None else "",
     )
     return folders
 
 
-def _execute(runner: TaskRunner | None, calls: list[tuple[Task, dict[str, Any]]]) -> list[State]:
-    """Run every call (all submitted before any is awaited) and return their final states."""
+def _execute(
+    runner: TaskRunner | None, calls: list[tuple[Task, dict[str, Any]]], window: int | None = None
+) -> list[State]:
+    """Run every call and return their final states, in the order of ``calls``.
+
+    At most ``window`` calls are in flight (default: all), started in the order of ``calls``.
+    Local worker processes get one shard more than there are workers: Prefect's process pool
+    hands submissions over from several threads, so with all submitted at once a full shard
+    could start after the small last one and keep one worker busy alone at the end (seen: shard
+    6 of 9 started last, after shard 9). A Dask cluster gets all at once.
+    """
     if runner is None:
         return [task(**kwargs, return_state=True) for task, kwargs in calls]
-    futures = [runner.submit(task, kwargs) for task, kwargs in calls]
+    window = window or len(calls)
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    futures: list[Any] = []
+
+    def submit(i: int) -> None:
+        task, kwargs = calls[i]
+        future = runner.submit(task, kwargs)
+        future.add_done_callback(lambda _: finished.put(i))
+        futures.append(future)
+
+    for i in range(min(window, len(calls))):
+        submit(i)
+    for _ in range(len(calls)):
+        finished.get()
+        if len(futures) < len(calls):
+            submit(len(futures))
     for future in futures:
         future.wait()
     return [future.state for future in futures]

@@ -13,7 +13,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.policies import IO_RETRIES, retry_on_io_error, shard_cache_key
+from flows.policies import IO_RETRIES, content_key, retry_on_io_error, shard_cache_key
 from tasks.assemble import RunResult, assemble_run
 from tasks.config import PipelineConfig
 from tasks.ingest import discover
@@ -22,7 +22,6 @@ from tasks.shard import (
     is_done,
     plan_shards,
     read_counts,
-    shard_key,
     write_shard,
 )
 from tasks.store import OutputStore
@@ -63,7 +62,7 @@ def process_shard(files: list[str], config: PipelineConfig, out: str) -> str:
     """
     logger = get_run_logger()
     store = OutputStore(out)
-    key = shard_key(files, config)
+    key = content_key(files, config)
     folder = store.shard_dir(key)
     if is_done(folder):
         logger.info(

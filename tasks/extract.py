@@ -203,6 +203,8 @@ def record_text(
 def _too_large(html: str, limits: ExtractLimits) -> str | None:
     if len(html) > limits.max_chars:
         return f"page has {len(html)} characters, more than max_chars={limits.max_chars}"
+    if html.count("<") <= limits.max_elements:  # every start tag opens with "<": a cheap bound
+        return None
     tags = _START_TAG.finditer(html)
     count = sum(1 for _ in itertools.islice(tags, limits.max_elements + 1))
     if count > limits.max_elements:

@@ -52,9 +52,15 @@ def _every() -> str:
 
 
 def _class_table(pattern: str) -> np.ndarray:
-    """Boolean table over all code points: True where ``re`` matches ``pattern`` (one class)."""
-    marked = re.sub(pattern, "\x01", re.sub(f"[^{pattern}]", "\x00", _every()))
-    return np.frombuffer(marked.encode("ascii"), dtype=np.uint8).astype(bool)
+    """Boolean table over all code points: True where ``re`` matches ``pattern`` (one class).
+
+    Marked run by run (``\\w`` has ~700 runs over all code points, ``\\s`` ten): a worker
+    process builds these on its first article, and two whole-range substitutions took 0.17 s.
+    """
+    table = np.zeros(_UNICODE, dtype=bool)
+    for run in re.finditer(f"[{pattern}]+", _every()):
+        table[run.start() : run.end()] = True
+    return table
 
 
 @functools.cache

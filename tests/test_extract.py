@@ -230,3 +230,16 @@ def test_a_fragment_without_document_start_is_extracted_as_it_is():
     result = extract_html("<div>intro</div>" + fragment, source="fragment.html")
     assert isinstance(result, Extracted)
     assert "approve the budget" in result.text
+
+
+def test_element_limit_counts_start_tags_not_every_angle_bracket():
+    """The cheap ``<`` count only lets pages through; the start-tag count still decides."""
+    limits = ExtractLimits(max_elements=12)
+    text = " ".join(["a < b and c <= d"] * 30)
+    body = "".join(f"<p>{text} {i}</p>" for i in range(9))
+    fits = f"<html><body>{body}</body></html>"  # 11 start tags, 71 '<'
+    result = extract_html(fits, limits=limits)
+    assert not (isinstance(result, Reject) and result.reason == reasons.TOO_LARGE)
+    over = f"<html><body><div>{body}<p>x</p></div></body></html>"  # 13 start tags
+    result = extract_html(over, limits=limits)
+    assert isinstance(result, Reject) and result.reason == reasons.TOO_LARGE

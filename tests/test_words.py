@@ -111,3 +111,12 @@ def test_count_words_examples() -> None:
     assert words.count_words("word") == 1
     assert words.count_words("  two words, here! ") == 3
     assert words.count_words("l'été — 2024\n\nnext") == 4
+
+
+def test_class_tables_match_the_regex_on_every_code_point() -> None:
+    """The run-by-run tables equal a whole-range substitution with the same regex."""
+    every = words._every()
+    for pattern, table in ((r"\w", words.word_table()), (r"\s", words.space_table())):
+        marked = re.sub(pattern, "\x01", re.sub(f"[^{pattern}]", "\x00", every))
+        expected = np.frombuffer(marked.encode("ascii"), dtype=np.uint8).astype(bool)
+        assert np.array_equal(table, expected), pattern

@@ -1,0 +1,84 @@
+"""Shard workers started ahead by the CLI: only when the run uses several, warmed, and then
+told the API address; a pool the flow does not take is stopped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows import prestart
+from flows.params import CleanNewsParams
+from tests.datafiles import data_files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def api_url() -> str | None:
+    """What a worker process has been told (run there)."""
+    return os.environ.get("PREFECT_API_URL")
+
+
+def params(inputs: list[str], **changes) -> CleanNewsParams:
+    return CleanNewsParams(inputs=inputs, **{"workers": 2, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"workers": 1}, {"dask_address": "tcp://127.0.0.1:1"}, {"shard_files": 1000}],
+    ids=["one-worker", "dask", "one-shard"],
+)
+def test_nothing_is_started_when_the_run_would_not_use_several_workers(seeds_copy, changes):
+    assert prestart.start_ahead(params([str(seeds_copy)], **changes)) == 0
+    assert not prestart._AHEAD
+
+
+def test_a_missing_input_is_left_to_the_flow(tmp_path):
+    assert prestart.start_ahead(params([str(tmp_path / "missing")], shard_files=1)) == 0
+
+
+def test_workers_get_the_api_address_when_taken(seeds_copy):
+    assert prestart.start_ahead(params([str(seeds_copy)], shard_files=2)) == 2
+    runner = prestart.take(2, "http://127.0.0.1:9/api")
+    assert runner is not None and not prestart._AHEAD
+    try:
+        seen = runner._executor.submit(api_url).result(timeout=120)
+        assert seen == "http://127.0.0.1:9/api"
+    finally:
+        runner.__exit__(None, None, None)
+
+
+def test_a_pool_of_another_size_is_stopped_not_used(seeds_copy):
+    assert prestart.start_ahead(params([str(seeds_copy)], shard_files=2)) == 2
+    assert prestart.take(3, None) is None
+    assert not prestart._AHEAD
+    prestart.discard()  # nothing left: a no-op
+
+
+@pytest.mark.slow
+def test_cli_with_workers_started_ahead_writes_the_same_bytes(seeds_copy, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    outs = {}
+    for workers in ("1", "2"):
+        outs[workers] = tmp_path / f"out-{workers}"
+        args = [str(seeds_copy), "--out", str(outs[workers]), "--shard-files", "2"]
+        done = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "run", *args, "--workers", workers],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert "in 2 worker processes: " in done.stderr
+    assert "; workers started ahead, while Prefect started" in done.stderr
+    assert data_files(outs["2"]) == data_files(outs["1"])
