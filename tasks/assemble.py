@@ -283,12 +283,13 @@ def _write_version(
                     article_writers[language] = writer
                 writer.write_table(table.select(file_schema.names).cast(file_schema))
                 languages[language] += len(table)
+            removed_lines = frame.removed_lines  # read from the shard: once
             simple["duplicates"].write_table(duplicates)
-            simple["removed_lines"].write_table(frame.removed_lines)
+            simple["removed_lines"].write_table(removed_lines)
             simple["rejects"].write_table(frame.rejects)
             written["articles"] += len(kept)
             written["duplicates"] += len(duplicates)
-            written["removed_lines"] += len(frame.removed_lines)
+            written["removed_lines"] += len(removed_lines)
             written["rejects"] += len(frame.rejects)
             pause_point("version-writing")
         if not article_writers and not any((staging / "articles").rglob("*.parquet")):
@@ -374,11 +375,8 @@ def _top_clusters(frames: list[_ShardFrame], decisions: dict[str, Decision], n: 
 def _top_removed(frames: list[_ShardFrame], n: int = 10) -> list[dict[str, Any]]:
     lines: Counter[tuple[str, str]] = Counter()
     for frame in frames:
-        for line, rule in zip(
-            frame.removed_lines.column("line").to_pylist(),
-            frame.removed_lines.column("rule").to_pylist(),
-            strict=True,
-        ):
+        removed_lines = frame.removed_lines.select(["line", "rule"]).to_pydict()
+        for line, rule in zip(removed_lines["line"], removed_lines["rule"], strict=True):
             lines[(line[:200], rule)] += 1
     top = sorted(lines.items(), key=lambda item: (-item[1], item[0]))[:n]
     return [{"line": line, "rule": rule, "count": count} for (line, rule), count in top]
