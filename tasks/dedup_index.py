@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from tasks.stories import EarlierStories, StoryConfig, anchors
 
 FOLDER = "dedup_index"
 _META_KEY = b"newsclean.dedup_index"
-_ROW_GROUP = 16_384
+ROW_GROUP = 16_384
 _REBUILD_BATCH = 8192
 
 
@@ -259,10 +259,12 @@ def index_files(version_dir: Path) -> list[Path]:
     return sorted((version_dir / FOLDER).glob("*.parquet"))
 
 
-def write_part(table: pa.Table, folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    pq.write_table(table, path, compression="zstd", row_group_size=_ROW_GROUP)
+def write_rows(chunks: Iterable[Rows], cfg: DedupConfig, story: StoryConfig, path: Path) -> Path:
+    """Index rows written chunk by chunk: only one chunk's signatures and band keys are ever
+    in memory (at 1M articles the whole part as a table was ~1.2 GB)."""
+    with pq.ParquetWriter(path, schema(cfg, story), compression="zstd") as writer:
+        for rows in chunks:
+            writer.write_table(rows.table(cfg, story), row_group_size=ROW_GROUP)
     return path
 
 
@@ -273,14 +275,13 @@ def rebuild(articles: ds.Dataset, cfg: DedupConfig, story: StoryConfig, target: 
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     columns = ["doc_id", "source", "url", "site", "published", "text", "story_id"]
-    writer: pq.ParquetWriter | None = None
-    try:
-        writer = pq.ParquetWriter(target, schema(cfg, story), compression="zstd")
+
+    def chunks() -> Iterator[Rows]:
         for batch in articles.to_batches(columns=columns, batch_size=_REBUILD_BATCH):
             rows = batch.to_pydict()
             texts = rows["text"]
             flat, offsets = anchors(texts, story)
-            part = Rows(
+            yield Rows(
                 doc_ids=rows["doc_id"],
                 sources=rows["source"],
                 origins=[
@@ -293,11 +294,8 @@ def rebuild(articles: ds.Dataset, cfg: DedupConfig, story: StoryConfig, target: 
                 anchor_flat=flat,
                 anchor_offsets=offsets,
             )
-            writer.write_table(part.table(cfg, story), row_group_size=_ROW_GROUP)
-    finally:
-        if writer is not None:
-            writer.close()
-    return target
+
+    return write_rows(chunks(), cfg, story, target)
 
 
 def published_texts(articles: ds.Dataset | None, doc_ids: Sequence[str]) -> list[str]:
@@ -321,12 +319,14 @@ def scratch_dir(meta: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=".index-", dir=meta))
 
 
-def install(staging: Path, part: pa.Table | None, version: int, rebuilt: Path | None) -> None:
-    """Put this run's index part (and a rebuilt index replacing the old parts) into staging."""
+def install(staging: Path, part: Path | None, version: int, rebuilt: Path | None) -> None:
+    """Move this run's index part file (and a rebuilt index replacing the old parts) into
+    staging; both were written under :func:`scratch_dir` (same filesystem)."""
     folder = staging / FOLDER
     if rebuilt is not None:
         shutil.rmtree(folder, ignore_errors=True)  # hard links: the published version keeps its
         folder.mkdir(parents=True)
         os.replace(rebuilt, folder / f"part-{version:06d}-rebuilt.parquet")
-    if part is not None and part.num_rows:
-        write_part(part, folder, f"part-{version:06d}.parquet")
+    if part is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(part, folder / f"part-{version:06d}.parquet")

@@ -19,12 +19,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
 from tasks import dedup_index, lsh, stories, textspill
 from tasks.dedup import Decision, DedupConfig, Signatures, deduplicate
@@ -40,7 +39,7 @@ class RunDedup:
     decisions: dict[str, Decision]
     story_ids: dict[str, str]
     earlier_sources: dict[str, str] = field(default_factory=dict)  # kept copies of earlier runs
-    index_part: pa.Table | None = None
+    index_part: Path | None = None  # a file under dedup_index.scratch_dir
     rebuilt: Path | None = None
     stats: dict[str, int] = field(default_factory=dict)
 
@@ -108,16 +107,13 @@ def run(
         earlier_texts=lambda ids: dedup_index.published_texts(articles, ids),
         scratch=store.versions,
     )
-    part = dedup_index.Rows(
-        doc_ids=kept_ids,
-        sources=[sources[i] for i in kept],
-        origins=[origins[i] for i in kept],
-        published=[published[i] for i in kept],
-        signatures=signatures.take(kept),
-        story_ids=story_ids,
-        anchor_flat=flat,
-        anchor_offsets=offsets,
-    ).table(cfg, story)
+    part = None
+    if len(kept):
+        chunks = _index_rows(
+            kept, kept_ids, sources, origins, published, signatures, story_ids, flat, offsets
+        )
+        target = dedup_index.scratch_dir(store.meta) / "part.parquet"
+        part = dedup_index.write_rows(chunks, cfg, story, target)
     sizes = Counter(story_ids)
     stats = {
         "duplicates_of_earlier": sum(1 for d in decisions if d.earlier),
@@ -138,8 +134,37 @@ def run(
     )
 
 
+def _index_rows(
+    kept: np.ndarray,
+    kept_ids: Sequence[str],
+    sources: Sequence[str],
+    origins: Sequence[str],
+    published: Sequence[str | None],
+    signatures: Signatures,
+    story_ids: Sequence[str],
+    anchor_flat: np.ndarray,
+    anchor_offsets: np.ndarray,
+) -> Iterator[dedup_index.Rows]:
+    """The kept articles' index rows, one row group's worth at a time."""
+    for lo in range(0, len(kept), dedup_index.ROW_GROUP):
+        hi = min(lo + dedup_index.ROW_GROUP, len(kept))
+        rows = kept[lo:hi]
+        start, stop = int(anchor_offsets[lo]), int(anchor_offsets[hi])
+        yield dedup_index.Rows(
+            doc_ids=kept_ids[lo:hi],
+            sources=[sources[i] for i in rows],
+            origins=[origins[i] for i in rows],
+            published=[published[i] for i in rows],
+            signatures=signatures.take(rows),
+            story_ids=story_ids[lo:hi],
+            anchor_flat=anchor_flat[start:stop],
+            anchor_offsets=anchor_offsets[lo : hi + 1] - start,
+        )
+
+
 def install(staging: Path, version: int, result: RunDedup) -> None:
     """Put the run's index part (and a rebuilt index) into the version being staged."""
     dedup_index.install(staging, result.index_part, version, result.rebuilt)
-    if result.rebuilt is not None:
-        shutil.rmtree(result.rebuilt.parent, ignore_errors=True)
+    for written in (result.index_part, result.rebuilt):
+        if written is not None:
+            shutil.rmtree(written.parent, ignore_errors=True)
