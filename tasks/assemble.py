@@ -228,7 +228,7 @@ def _decide(
     urls = [u for f in parts for u in f.candidates.column("url").to_pylist()]
     sites = [s for f in parts for s in f.candidates.column("site").to_pylist()]
     origins = [origin(*row) for row in zip(sources, urls, sites, strict=True)]
-    signatures = Signatures.concat([f.signatures for f in parts])
+    signatures = Signatures.stack((f.signatures for f in parts), len(doc_ids))
     # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
     # that a run killed meanwhile leaves nothing the next run keeps.
     spill = spilled_texts((f.texts() for f in parts), store.versions, ".staging-texts-")

@@ -52,7 +52,7 @@ number), and 192 of them give the estimate a standard error <= 0.036.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -208,6 +208,48 @@ class Signatures:
             seed=first.seed,
             algorithm=first.algorithm,
         )
+
+    @classmethod
+    def stack(cls, parts: Iterable[Signatures], n: int) -> Signatures:
+        """:meth:`concat` of ``n`` rows in all for parts produced one at a time (read from
+        shard files): only the result and one part are ever held, not every part as well."""
+
+        def placed() -> Iterator[tuple[slice, Signatures]]:
+            lo = 0
+            for part in parts:
+                yield slice(lo, lo + len(part)), part
+                lo += len(part)
+
+        return cls.scatter(placed(), n)
+
+    @classmethod
+    def scatter(cls, pieces: Iterable[tuple[np.ndarray | slice, Signatures]], n: int) -> Signatures:
+        """``n`` rows filled from ``(rows, part)`` pieces (``part``'s rows go to ``rows``),
+        which must cover every row exactly once; refuses parts computed differently."""
+        result: Signatures | None = None
+        filled = 0
+        for at, part in pieces:
+            if result is None:
+                result = cls(
+                    matrix=np.empty((n, part.num_perm), dtype=part.matrix.dtype),
+                    shingle_counts=np.empty(n, dtype=part.shingle_counts.dtype),
+                    char_lengths=np.empty(n, dtype=part.char_lengths.dtype),
+                    exact_hashes=np.empty((n, 2), dtype=part.exact_hashes.dtype),
+                    shingle_size=part.shingle_size,
+                    num_perm=part.num_perm,
+                    seed=part.seed,
+                    algorithm=part.algorithm,
+                )
+            elif part.params != result.params:
+                raise ValueError(f"incompatible signatures: {part.params} != {result.params}")
+            for name in ("matrix", "shingle_counts", "char_lengths", "exact_hashes"):
+                getattr(result, name)[at] = getattr(part, name)
+            filled += len(part)
+        if result is None:
+            raise ValueError("scatter needs at least one Signatures")
+        if filled != n:
+            raise ValueError(f"pieces hold {filled} rows, expected {n}")
+        return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, Self, TypeVar
@@ -144,11 +144,15 @@ class _Stacked:
         rows = np.asarray(rows, dtype=np.int64)
         part = np.searchsorted(self.starts, rows, side="right") - 1
         order = np.argsort(part, kind="stable")
-        pieces = [
-            self.frames[k].signatures.take(rows[order][part[order] == k] - self.starts[k])
-            for k in np.unique(part).tolist()
-        ]
-        return Signatures.concat(pieces).take(np.argsort(order, kind="stable"))
+        owners, bounds = np.unique(part[order], return_index=True)
+        bounds = [*bounds.tolist(), rows.size]
+
+        def pieces() -> Iterator[tuple[np.ndarray, Signatures]]:
+            for k, lo, hi in zip(owners.tolist(), bounds, bounds[1:], strict=False):
+                at = order[lo:hi]
+                yield at, self.frames[k].signatures.take(rows[at] - self.starts[k])
+
+        return Signatures.scatter(pieces(), rows.size)
 
 
 def _frame_outcomes(

@@ -387,6 +387,31 @@ def test_shards_concatenate_to_the_whole() -> None:
         Signatures.concat([whole, other])
 
 
+def test_stack_and_scatter_fill_the_rows_concat_and_take_give() -> None:
+    texts = [text(n) for n in SOURCES]
+    whole = compute_signatures(texts)
+    parts = [compute_signatures(texts[i : i + 3]) for i in range(0, len(texts), 3)]
+    stacked = Signatures.stack(iter(parts), len(texts))
+    rows = np.array([4, 0, 2, 5, 1], dtype=np.int64)
+    pieces = [
+        (np.array([1, 4]), whole.take(np.array([0, 1]))),
+        (np.array([0, 2, 3]), whole.take(np.array([4, 2, 5]))),
+    ]
+    scattered = Signatures.scatter(pieces, rows.size)
+    for field in ("matrix", "shingle_counts", "char_lengths", "exact_hashes"):
+        assert np.array_equal(getattr(stacked, field), getattr(whole, field)), field
+        assert np.array_equal(getattr(scattered, field), getattr(whole.take(rows), field)), field
+    assert stacked.params == whole.params
+    with pytest.raises(ValueError, match="expected"):
+        Signatures.stack(iter(parts[:1]), len(texts))
+    with pytest.raises(ValueError, match="incompatible"):
+        Signatures.stack(
+            [whole, compute_signatures(texts[:1], DedupConfig(seed=2))], len(texts) + 1
+        )
+    with pytest.raises(ValueError, match="at least one"):
+        Signatures.stack([], 0)
+
+
 # --- small and odd inputs ----------------------------------------------------------------------
 
 
