@@ -225,9 +225,7 @@ def _decide(
     doc_ids = [i for f in parts for i in f.candidates.column("doc_id").to_pylist()]
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
-    urls = [u for f in parts for u in f.candidates.column("url").to_pylist()]
-    sites = [s for f in parts for s in f.candidates.column("site").to_pylist()]
-    origins = [origin(*row) for row in zip(sources, urls, sites, strict=True)]
+    origins = [o for f in parts for o in _origins(f.candidates)]
     signatures = Signatures.stack((f.signatures for f in parts), len(doc_ids))
     # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
     # that a run killed meanwhile leaves nothing the next run keeps.
@@ -244,6 +242,14 @@ def _decide(
             config.dedup,
             config.stories,
         )
+
+
+def _origins(candidates: pa.Table) -> list[str]:
+    """:func:`origin` of each row (built shard by shard: the run's urls and sites are never
+    held as Python lists)."""
+    columns = candidates.select(["source", "url", "site"]).to_pydict()
+    rows = zip(columns["source"], columns["url"], columns["site"], strict=True)
+    return [origin(*row) for row in rows]
 
 
 def _write_version(
