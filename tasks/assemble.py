@@ -26,6 +26,7 @@ from tasks.config import PipelineConfig
 from tasks.counts import Counts
 from tasks.dedup import Decision, Signatures
 from tasks.dedup_index import origin
+from tasks.memory import release_free_memory
 from tasks.pause import pause_point
 from tasks.shard import load_signatures, read_counts, read_table, save_signatures
 from tasks.site_apply import conform, strip_site_boilerplate
@@ -64,7 +65,9 @@ def assemble_run(
     with tempfile.TemporaryDirectory(prefix=".staging-scratch-", dir=store.versions) as scratch:
         # corpus-level, before dedup
         frames = strip_site_boilerplate(frames, config, counts, Path(scratch))
+        release_free_memory()
         dedup = _decide(frames, config, store)
+        release_free_memory()
         decisions = dedup.decisions
         version, staging = store.begin()
         written = _write_version(staging, version, frames, dedup)

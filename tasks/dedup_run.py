@@ -28,6 +28,7 @@ import numpy as np
 from tasks import dedup_index, lsh, stories, textspill
 from tasks.dedup import Decision, DedupConfig, Signatures, deduplicate
 from tasks.dedup_index import DedupIndex
+from tasks.memory import release_free_memory
 from tasks.store import OutputStore
 from tasks.stories import StoryConfig
 
@@ -92,6 +93,7 @@ def run(
         earlier=earlier,
         workers=workers or os.cpu_count() or 1,
     )
+    release_free_memory()  # clustering's work arrays, before the stories' ones
     kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
     kept_ids = [doc_ids[i] for i in kept]
     kept_texts = textspill.Rows(texts, kept)  # read batch by batch, never all held
