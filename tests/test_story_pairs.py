@@ -97,3 +97,19 @@ def test_batched_passages_are_the_per_text_definition(seed: int) -> None:
         stories.passages(texts, cfg), passages_one_by_one(texts, cfg), strict=True
     ):
         assert np.array_equal(h, eh) and np.array_equal(a, ea)
+
+
+@pytest.mark.parametrize("size", [0, 1, 70, 5000])
+def test_membership_matches_isin(size: int) -> None:
+    rng = np.random.default_rng(size)
+    values = np.unique(rng.integers(0, 1 << 52, size, dtype=np.uint64))
+    near = values ^ np.uint64(
+        1 << 40
+    )  # same low bits as a member: passes the table, not the search
+    queries = np.concatenate(
+        (values, near, rng.integers(0, 1 << 52, 20_000, dtype=np.uint64), np.array([0], np.uint64))
+    )
+    rng.shuffle(queries)
+    found = story_pairs._Membership(values)(queries)
+    assert found.dtype == bool
+    assert np.array_equal(found, np.isin(queries, values))
