@@ -13,14 +13,13 @@ are those of the graph of accepted candidate pairs, whatever the processing orde
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tasks import kernels, lsh, minhash, textspill
+from tasks.threads import ordered_map
 
 if TYPE_CHECKING:
     from tasks.dedup import DedupConfig, Signatures
@@ -147,21 +146,12 @@ class ExactVerifier:
     ) -> Iterator[tuple[np.ndarray, Any]]:
         """``(docs, fn(job))`` in job order. Jobs (texts included) are built lazily and at most
         two per worker are in flight, so memory holds a few batches, never all the texts."""
-        if self.workers <= 1 or count <= 1:
-            for docs, job in jobs:
-                yield docs, fn(job)
-            return
-        workers = min(self.workers, count)
-        with ThreadPoolExecutor(workers) as pool:  # the compiled loops run without the GIL
-            pending: deque[tuple[np.ndarray, Future]] = deque()
-            for docs, job in jobs:
-                pending.append((docs, pool.submit(fn, job)))
-                if len(pending) >= 2 * workers:
-                    done_docs, future = pending.popleft()
-                    yield done_docs, future.result()
-            while pending:
-                done_docs, future = pending.popleft()
-                yield done_docs, future.result()
+        workers = min(self.workers, count) if count > 1 else 1
+
+        def run(item: tuple[np.ndarray, tuple]) -> tuple[np.ndarray, Any]:
+            return item[0], fn(item[1])
+
+        return ordered_map(run, jobs, workers)
 
     def verify(
         self, a: np.ndarray, b: np.ndarray, jaccard: np.ndarray, cfg: DedupConfig, uf: UnionFind

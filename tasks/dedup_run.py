@@ -77,9 +77,10 @@ def run(
     story: StoryConfig | None = None,
     workers: int | None = None,
 ) -> RunDedup:
-    """``workers``: threads for exact verification when there are several batches of
-    candidate pairs (default: every core; small runs stay in this process)."""
+    """``workers``: threads for the batch work over texts (exact verification, story anchors
+    and passages; default: every core; a single batch stays in this thread)."""
     story = story or StoryConfig()
+    threads = workers or os.cpu_count() or 1
     index, rebuilt = open_index(store, cfg, story)
     earlier = index.earlier(signatures) if index is not None else None
     decisions = deduplicate(
@@ -91,13 +92,13 @@ def run(
         published=published,
         origins=origins,
         earlier=earlier,
-        workers=workers or os.cpu_count() or 1,
+        workers=threads,
     )
     release_free_memory()  # clustering's work arrays, before the stories' ones
     kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
     kept_ids = [doc_ids[i] for i in kept]
     kept_texts = textspill.Rows(texts, kept)  # read batch by batch, never all held
-    flat, offsets = stories.anchors(kept_texts, story)
+    flat, offsets = stories.anchors(kept_texts, story, threads)
     earlier_stories = index.stories(lsh.sorted_unique(flat)) if index is not None else None
     articles = store.published("articles")
     story_ids = stories.assign(
@@ -108,6 +109,7 @@ def run(
         earlier=earlier_stories,
         earlier_texts=lambda ids: dedup_index.published_texts(articles, ids),
         scratch=store.versions,
+        workers=threads,
     )
     part = None
     if len(kept):

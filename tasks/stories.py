@@ -48,6 +48,7 @@ import numpy as np
 
 from tasks import kernels, lsh, minhash, story_pairs, textspill, words
 from tasks.dedup_link import UnionFind
+from tasks.threads import ordered_map
 
 _ROW_BITS = 12
 _HASH_BITS = 64 - _ROW_BITS
@@ -82,15 +83,18 @@ class StoryConfig:
         return self.passage_words - self.anchor_words + 1
 
 
-def anchors(texts: Sequence[str], cfg: StoryConfig | None = None) -> tuple[np.ndarray, np.ndarray]:
+def anchors(
+    texts: Sequence[str], cfg: StoryConfig | None = None, workers: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Winnowed anchors of each text: ``(flat, offsets)``, sorted and unique per text, 52-bit.
 
     A text with fewer than ``passage_words`` words has no anchor (it cannot hold a passage).
+    ``workers``: threads, one chunk of texts each (same result).
     """
     cfg = cfg or StoryConfig()
     flats, offsets = [], [np.zeros(1, dtype=np.int64)]
-    for lo in range(0, len(texts), _CHUNK):
-        flat, offs = _chunk_anchors(texts[lo : lo + _CHUNK], cfg)
+    chunks = (texts[lo : lo + _CHUNK] for lo in range(0, len(texts), _CHUNK))
+    for flat, offs in ordered_map(lambda chunk: _chunk_anchors(chunk, cfg), chunks, workers):
         flats.append(flat)
         offsets.append(offs[1:] + offsets[-1][-1])
     flat = np.concatenate(flats) if flats else np.empty(0, dtype=np.uint64)
@@ -277,16 +281,18 @@ def assign(
     earlier: EarlierStories | None = None,
     earlier_texts: Callable[[list[str]], list[str]] | None = None,
     scratch: Path | None = None,
+    workers: int = 1,
 ) -> list[str]:
     """The ``story_id`` of each of this run's kept articles (see the module docstring).
 
     ``anchor_index`` passes precomputed :func:`anchors` of ``texts``; ``earlier_texts`` loads
     the texts of earlier articles by doc_id (needed only when ``earlier`` is given);
-    ``scratch``: where the passage join spills (:func:`story_pairs.shared_passage_pairs`).
+    ``scratch``: where the passage join spills (:func:`story_pairs.shared_passage_pairs`);
+    ``workers``: threads for the batch work (same result).
     """
     cfg = cfg or StoryConfig()
     n = len(doc_ids)
-    flat, offsets = anchor_index if anchor_index is not None else anchors(texts, cfg)
+    flat, offsets = anchor_index if anchor_index is not None else anchors(texts, cfg, workers)
     a, b, holders = candidate_pairs(flat, offsets, cfg, earlier)
     m = len(earlier.doc_ids) if earlier is not None else 0
 
@@ -305,6 +311,7 @@ def assign(
         cfg.max_anchor_docs,
         n,
         scratch,
+        workers,
     )
     uf = UnionFind(n + m)
     uf.union_pairs(x, y)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks import lsh
+from tasks.threads import ordered_map
 
 #: The passages of some nodes, flat: hashes, their anchors, and the position of each one's node
 #: in the list asked for (:func:`tasks.stories.passages_flat`).
@@ -45,6 +46,7 @@ def shared_passage_pairs(
     max_anchor_docs: int,
     new: int,
     scratch: Path | None = None,
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``x < y`` among the candidate pairs ``(a, b)`` that share a passage whose anchor
     is usable (``holders``: anchor values and how many articles hold each); nodes from ``new``
@@ -53,6 +55,7 @@ def shared_passage_pairs(
     The kept passages (16 bytes each, ~100 an article) are written to ``_PARTS`` files under
     ``scratch`` (default: the system's temporary folder) by the top bits of their hash and
     joined one file at a time: memory holds a batch of articles and one part, not the run.
+    ``workers``: threads computing passages, a batch each (same result).
     """
     values, counts = holders
     usable = np.sort(values[(counts >= 2) & (counts <= max_anchor_docs)])
@@ -64,11 +67,15 @@ def shared_passage_pairs(
     is_usable = _Membership(usable)
     with tempfile.TemporaryDirectory(prefix=".staging-passages-", dir=scratch) as tmp:
         parts = [Path(tmp) / f"{k:02d}" for k in range(_PARTS)]
-        for lo in range(0, nodes.size, _BATCH):
-            batch = nodes[lo : lo + _BATCH]
+
+        def usable_passages(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             passage, anchor, position = passages_of(batch.tolist())
             keep = is_usable(anchor)
-            _append_by_part(parts, passage[keep], batch[position[keep]])
+            return passage[keep], batch[position[keep]]
+
+        batches = (nodes[lo : lo + _BATCH] for lo in range(0, nodes.size, _BATCH))
+        for hashes, owners in ordered_map(usable_passages, batches, workers):
+            _append_by_part(parts, hashes, owners)
         for part in parts:
             if part.exists():
                 hashes = np.fromfile(part, dtype=np.uint64).reshape(-1, 2)

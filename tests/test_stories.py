@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tasks import stories
+from tasks import stories, story_pairs
 from tasks.stories import EarlierStories, StoryConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,6 +161,23 @@ def test_anchor_groups_in_slices_of_the_value_range_find_the_same_pairs(monkeypa
     assert whole[0].size > 50  # the quotes link their holders; the footer (20 holders) not
     assert set(whole[2][1].tolist()) >= {20}
 
+
+
+def test_threads_and_batch_sizes_do_not_change_anchors_or_stories(monkeypatch) -> None:
+    rng = random.Random(17)
+    quotes = [filler(rng, 25) for _ in range(8)]
+    texts = [f"{filler(rng, 40)} {quotes[i % 8]} {filler(rng, 20)}" for i in range(60)]
+    ids = [f"d{i:02d}" for i in range(60)]
+    cfg = StoryConfig(max_anchor_docs=12)
+    whole = stories.anchors(texts, cfg)
+    expected = stories.assign(ids, texts, cfg)
+    monkeypatch.setattr(stories, "_CHUNK", 7)
+    monkeypatch.setattr(story_pairs, "_BATCH", 5)
+    for workers in (1, 3):
+        flat, offsets = stories.anchors(texts, cfg, workers)
+        assert np.array_equal(flat, whole[0]) and np.array_equal(offsets, whole[1])
+        assert stories.assign(ids, texts, cfg, workers=workers) == expected
+    assert len(set(expected)) == 8  # one story per quote
 
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="anchor_words"):

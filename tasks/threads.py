@@ -1,0 +1,32 @@
+"""Batches mapped over threads, results in order: for work that runs without the GIL.
+
+The compiled kernels (:mod:`tasks.kernels`, ``nogil``), numpy's sorts and reductions, Arrow
+and ``pread`` release the GIL, so threads use every core for batch work over texts without a
+process's start-up (a fresh one spends ~1 s importing and loading compiled code) or pickling.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``fn`` of each item, in item order. Items are drawn lazily and at most two per worker
+    are in flight, so memory holds a few batches (and their results), never all of them."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

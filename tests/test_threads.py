@@ -1,0 +1,51 @@
+"""Batches over threads come back in order, drawn lazily."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+from tasks.threads import ordered_map
+
+
+def test_results_come_back_in_item_order_whatever_finishes_first() -> None:
+    delays = [random.Random(i).random() / 200 for i in range(40)]
+
+    def slow_square(i: int) -> int:
+        time.sleep(delays[i])
+        return i * i
+
+    for workers in (1, 2, 4):
+        assert list(ordered_map(slow_square, range(40), workers)) == [i * i for i in range(40)]
+
+
+def test_items_are_drawn_at_most_two_per_worker_ahead() -> None:
+    drawn = []
+    lock = threading.Lock()
+
+    def items():
+        for i in range(100):
+            with lock:
+                drawn.append(i)
+            yield i
+
+    results = ordered_map(lambda i: i, items(), 3)
+    first = next(results)
+    assert first == 0
+    assert len(drawn) <= 2 * 3
+    assert list(results) == list(range(1, 100))
+
+
+def test_an_error_in_a_batch_reaches_the_caller() -> None:
+    def fail_on_seven(i: int) -> int:
+        if i == 7:
+            raise ValueError("batch 7")
+        return i
+
+    try:
+        list(ordered_map(fail_on_seven, range(20), 2))
+    except ValueError as error:
+        assert str(error) == "batch 7"
+    else:
+        raise AssertionError("the error was swallowed")
