@@ -10,6 +10,7 @@ then input order.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from tasks.shard import load_signatures, read_counts, read_table, save_signature
 from tasks.site_apply import conform, strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
 from tasks.textspill import spilled_texts
+from tasks.threads import ordered_map
 
 _PARQUET = {"compression": "zstd", "write_statistics": True}
 _UNDETERMINED = "und"
@@ -232,7 +234,8 @@ def _decide(
     signatures = Signatures.stack((f.signatures for f in parts), len(doc_ids))
     # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
     # that a run killed meanwhile leaves nothing the next run keeps.
-    spill = spilled_texts((f.texts() for f in parts), store.versions, ".staging-texts-")
+    shard_texts = ordered_map(lambda f: f.texts(), parts, os.cpu_count() or 1)  # read ahead
+    spill = spilled_texts(shard_texts, store.versions, ".staging-texts-")
     with spill as texts:
         return dedup_run.run(
             store,

@@ -12,6 +12,7 @@ updated in place so the manifest still adds up.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,7 @@ from tasks.site_boilerplate import (
     site_of,
 )
 from tasks.textspill import spilled_texts
+from tasks.threads import ordered_map
 
 _WORD = re.compile(r"\w+")
 _RECORD_SUFFIX = re.compile(r"#\d+$")
@@ -102,10 +104,12 @@ def strip_site_boilerplate(
         sources += columns["source"]
         sites += map(site_of, columns["site"], columns["url"], columns["source"])
     starts = np.cumsum([0] + [len(frames[n].candidates) for n in parts])
-    with spilled_texts((frames[n].texts() for n in parts), scratch, ".site-texts-") as texts:
+    workers = os.cpu_count() or 1
+    shard_texts = ordered_map(lambda n: frames[n].texts(), parts, workers)  # read ahead
+    with spilled_texts(shard_texts, scratch, ".site-texts-") as texts:
         signatures = _Stacked([frames[n] for n in parts], starts)
         findings = site_findings(
-            doc_ids, sources, sites, texts, signatures, config.dedup, config.site
+            doc_ids, sources, sites, texts, signatures, config.dedup, config.site, workers
         )
     del doc_ids, sources, sites
     if not len(findings):

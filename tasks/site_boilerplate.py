@@ -42,6 +42,7 @@ import numpy as np
 
 from tasks import textspill, words
 from tasks.dedup import DedupConfig, Signatures, deduplicate
+from tasks.threads import ordered_map
 
 RULE = "site-recurring-line"
 CATEGORY = "site_boilerplate"
@@ -125,6 +126,7 @@ def find_site_boilerplate(
     signatures: Signatures,
     dedup: DedupConfig,
     cfg: SiteBoilerplateConfig | None = None,
+    workers: int = 1,
 ) -> list[SiteLine]:
     """Every paragraph of ``docs`` that is site boilerplate, in document then paragraph order.
 
@@ -141,6 +143,7 @@ def find_site_boilerplate(
         signatures,
         dedup,
         cfg,
+        workers,
     )
     return [
         SiteLine(doc, paragraph, paragraphs(texts[doc])[paragraph], detail)
@@ -176,6 +179,7 @@ def site_findings(
     signatures: Signatures,
     dedup: DedupConfig,
     cfg: SiteBoilerplateConfig | None = None,
+    workers: int = 1,
 ) -> SiteFindings:
     """The site boilerplate of a run, with memory bounded by its paragraph count, not its text.
 
@@ -183,7 +187,8 @@ def site_findings(
     :class:`~tasks.textspill.SpilledTexts`): they are read once in order, then only the rows
     a decision needs. Each paragraph is kept as a 64-bit hash of its site and line key, so
     counting is array work; two different keys of one run sharing a hash (about 1 in 10^5 for a
-    run of 20 million distinct paragraphs) would pool their evidence.
+    run of 20 million distinct paragraphs) would pool their evidence. ``workers``: threads for
+    the batch work over texts (same result).
     """
     cfg = cfg or SiteBoilerplateConfig()
     n = len(texts)
@@ -191,7 +196,9 @@ def site_findings(
         return _no_findings()
     site_code, names = _codes(sites)
     counted = np.bincount(site_code, minlength=len(names)) >= cfg.min_stories
-    hashes, offsets = _paragraph_hashes(texts, site_code, names, counted[site_code], cfg.max_words)
+    hashes, offsets = _paragraph_hashes(
+        texts, site_code, names, counted[site_code], cfg.max_words, workers
+    )
     doc_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
 
     # Which documents carry each line key (once per document), and how many.
@@ -206,7 +213,7 @@ def site_findings(
     # Stories of every site with a candidate line; evidence is counted in stories.
     grouped = np.flatnonzero(np.isin(site_code, np.unique(key_site)))
     story = np.full(n, -1, dtype=np.int64)
-    story[grouped] = _stories(doc_ids, sources, texts, grouped, signatures, dedup, cfg)
+    story[grouped] = _stories(doc_ids, sources, texts, grouped, signatures, dedup, cfg, workers)
     site_story = np.unique(np.stack([site_code[grouped], story[grouped]]), axis=1)
     stories_per_site = np.bincount(site_story[0], minlength=len(names))
 
@@ -257,6 +264,7 @@ def _paragraph_hashes(
     names: list[str],
     counted: np.ndarray,
     max_words: int,
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every paragraph's 64-bit hash of (site, line key), and each document's first paragraph
     in that flat array. The hash is 0 where the paragraph cannot be site boilerplate: an empty
@@ -265,14 +273,19 @@ def _paragraph_hashes(
     n = len(texts)
     parts: list[np.ndarray] = []
     offsets = np.zeros(n + 1, dtype=np.int64)
-    for lo in range(0, n, _BATCH):
-        rows = np.arange(lo, min(n, lo + _BATCH))
+
+    def hashed(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         batch = textspill.take(texts, rows)
         hashes, word_counts, counts = words.paragraph_keys(batch, seeds[rows])
         hashes[word_counts > max_words] = 0
         hashes[np.repeat(~counted[rows], counts)] = 0
+        return hashes, counts
+
+    starts = range(0, n, _BATCH)
+    batches = (np.arange(lo, min(n, lo + _BATCH)) for lo in starts)
+    for lo, (hashes, counts) in zip(starts, ordered_map(hashed, batches, workers), strict=True):
         parts.append(hashes)
-        offsets[lo + 1 : lo + 1 + rows.size] = offsets[lo] + np.cumsum(counts)
+        offsets[lo + 1 : lo + 1 + counts.size] = offsets[lo] + np.cumsum(counts)
     flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
     return flat, offsets
 
@@ -300,6 +313,7 @@ def _stories(
     signatures: Signatures,
     dedup: DedupConfig,
     cfg: SiteBoilerplateConfig,
+    workers: int = 1,
 ) -> np.ndarray:
     """The story of each of ``rows``: the row of the copy :func:`deduplicate` keeps."""
     loose = replace(
@@ -317,6 +331,7 @@ def _stories(
         signatures.take(rows),
         loose,
         texts=textspill.Rows(texts, rows),
+        workers=workers,
     )
     position = {doc_id: row for doc_id, row in zip(ids, rows.tolist(), strict=True)}
     return np.fromiter(

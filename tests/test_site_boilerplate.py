@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks import reasons
+from tasks import reasons, site_boilerplate
 from tasks.dedup import DedupConfig, compute_signatures, deduplicate
 from tasks.normalize import comparison_key
 from tasks.pipeline import run_pipeline
@@ -260,6 +260,17 @@ def test_decision_does_not_depend_on_input_order():
     random.Random(7).shuffle(shuffled)
     assert find(docs) == find(shuffled)
 
+
+
+def test_decision_does_not_depend_on_threads_or_batches(monkeypatch):
+    texts = story_texts(NEWSLETTER) + ["\n\n".join([*WIRE, NEWSLETTER, RELATED])] * 3
+    docs = docs_from(texts)
+    signatures = compute_signatures([d.text for d in docs], DEDUP)
+    expected = find_site_boilerplate(docs, signatures, DEDUP)
+    monkeypatch.setattr(site_boilerplate, "_BATCH", 2)
+    for workers in (1, 3):
+        assert find_site_boilerplate(docs, signatures, DEDUP, workers=workers) == expected
+    assert len(expected) >= 5
 
 def test_site_is_the_host_then_the_stated_name_then_the_folder():
     assert site_of("The Gazette", "https://www.gazette.example/a", "x/y.html") == "gazette.example"
