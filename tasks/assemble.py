@@ -283,9 +283,16 @@ def _write_version(
         name: pq.ParquetWriter(staging / name / part, schema.DATASETS[name], **_PARQUET)
         for name in ("duplicates", "removed_lines", "rejects")
     }
+
+    def prepared(frame: _ShardFrame) -> tuple[_ShardFrame, pa.Table, pa.Table, pa.Table]:
+        kept, duplicates = _split(frame.with_texts(), decisions, kept_sources, story_ids)
+        return frame, kept, duplicates, frame.removed_lines  # removed lines read once
+
     try:
-        for frame in frames:
-            kept, duplicates = _split(frame.with_texts(), decisions, kept_sources, story_ids)
+        # The next shards are read and split while this one is compressed and written.
+        for frame, kept, duplicates, removed_lines in ordered_map(
+            prepared, frames, os.cpu_count() or 1
+        ):
             for language, table in _by_language(kept):
                 writer = article_writers.get(language)
                 if writer is None:
@@ -295,7 +302,6 @@ def _write_version(
                     article_writers[language] = writer
                 writer.write_table(table.select(file_schema.names).cast(file_schema))
                 languages[language] += len(table)
-            removed_lines = frame.removed_lines  # read from the shard: once
             simple["duplicates"].write_table(duplicates)
             simple["removed_lines"].write_table(removed_lines)
             simple["rejects"].write_table(frame.rejects)
