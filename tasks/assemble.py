@@ -231,7 +231,6 @@ def _decide(
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
     origins = [o for f in parts for o in _origins(f.candidates)]
-    signatures = Signatures.stack((f.signatures for f in parts), len(doc_ids))
     # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
     # that a run killed meanwhile leaves nothing the next run keeps.
     shard_texts = ordered_map(lambda f: f.texts(), parts, os.cpu_count() or 1)  # read ahead
@@ -244,7 +243,7 @@ def _decide(
             origins,
             texts,
             published,
-            signatures,
+            lambda: (f.signatures for f in parts),  # read from the shard files each time
             config.dedup,
             config.stories,
         )

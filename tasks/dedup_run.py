@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,16 +72,21 @@ def run(
     origins: Sequence[str],
     texts: Sequence[str],
     published: Sequence[str | None],
-    signatures: Signatures,
+    signature_parts: Callable[[], Iterable[Signatures]],
     cfg: DedupConfig,
     story: StoryConfig | None = None,
     workers: int | None = None,
 ) -> RunDedup:
-    """``workers``: threads for the batch work over texts (exact verification, story anchors
-    and passages; default: every core; a single batch stays in this thread)."""
+    """``signature_parts`` gives the documents' signatures in parts, in row order (shard by
+    shard), each time it is called: clustering holds them all, then they are let go before
+    the story clusters, and read again part by part for the index rows (at 1M articles that
+    is 768 MB not held through the stories). ``workers``: threads for the batch work over
+    texts (exact verification, story anchors and passages; default: every core; a single
+    batch stays in this thread)."""
     story = story or StoryConfig()
     threads = workers or os.cpu_count() or 1
     index, rebuilt = open_index(store, cfg, story)
+    signatures = Signatures.stack(signature_parts(), len(doc_ids))
     earlier = index.earlier(signatures) if index is not None else None
     decisions = deduplicate(
         doc_ids,
@@ -94,6 +99,7 @@ def run(
         earlier=earlier,
         workers=threads,
     )
+    del signatures
     release_free_memory()  # clustering's work arrays, before the stories' ones
     kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
     kept_ids = [doc_ids[i] for i in kept]
@@ -113,8 +119,9 @@ def run(
     )
     part = None
     if len(kept):
+        kept_signatures = _kept_signatures(signature_parts(), kept, dedup_index.ROW_GROUP)
         chunks = _index_rows(
-            kept, kept_ids, sources, origins, published, signatures, story_ids, flat, offsets
+            kept, kept_ids, sources, origins, published, kept_signatures, story_ids, flat, offsets
         )
         target = dedup_index.scratch_dir(store.meta) / "part.parquet"
         part = dedup_index.write_rows(chunks, cfg, story, target)
@@ -144,13 +151,15 @@ def _index_rows(
     sources: Sequence[str],
     origins: Sequence[str],
     published: Sequence[str | None],
-    signatures: Signatures,
+    kept_signatures: Iterable[Signatures],
     story_ids: Sequence[str],
     anchor_flat: np.ndarray,
     anchor_offsets: np.ndarray,
 ) -> Iterator[dedup_index.Rows]:
-    """The kept articles' index rows, one row group's worth at a time."""
-    for lo in range(0, len(kept), dedup_index.ROW_GROUP):
+    """The kept articles' index rows, one row group's worth at a time (``kept_signatures``
+    comes in those groups)."""
+    groups = range(0, len(kept), dedup_index.ROW_GROUP)
+    for lo, signatures in zip(groups, kept_signatures, strict=True):
         hi = min(lo + dedup_index.ROW_GROUP, len(kept))
         rows = kept[lo:hi]
         start, stop = int(anchor_offsets[lo]), int(anchor_offsets[hi])
@@ -159,11 +168,33 @@ def _index_rows(
             sources=[sources[i] for i in rows],
             origins=[origins[i] for i in rows],
             published=[published[i] for i in rows],
-            signatures=signatures.take(rows),
+            signatures=signatures,
             story_ids=story_ids[lo:hi],
             anchor_flat=anchor_flat[start:stop],
             anchor_offsets=anchor_offsets[lo : hi + 1] - start,
         )
+
+
+def _kept_signatures(
+    parts: Iterable[Signatures], kept: np.ndarray, size: int
+) -> Iterator[Signatures]:
+    """The signatures of the ``kept`` rows (sorted), ``size`` rows at a time, taken from the
+    parts as they come: one part and one group are held, not the run's signatures."""
+    pending: list[Signatures] = []
+    held = start = 0
+    for part in parts:
+        lo, hi = np.searchsorted(kept, [start, start + len(part)])
+        if hi > lo:
+            pending.append(part.take(kept[lo:hi] - start))
+            held += int(hi - lo)
+        start += len(part)
+        while held >= size:
+            joined = Signatures.concat(pending)
+            yield joined.take(np.arange(size))
+            pending = [joined.take(np.arange(size, held))] if held > size else []
+            held -= size
+    if held:
+        yield Signatures.concat(pending)
 
 
 def install(staging: Path, version: int, result: RunDedup) -> None:
