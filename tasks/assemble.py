@@ -287,11 +287,16 @@ def _write_version(
         kept, duplicates = _split(frame.with_texts(), decisions, kept_sources, story_ids)
         return frame, kept, duplicates, frame.removed_lines  # removed lines read once
 
+    workers = os.cpu_count() or 1
     try:
-        # The next shards are read and split while this one is compressed and written.
-        for frame, kept, duplicates, removed_lines in ordered_map(
-            prepared, frames, os.cpu_count() or 1
-        ):
+        # The next shards are read and split while this one is compressed and written, its
+        # files in parallel (each writer gets one table per shard, in shard order).
+        for frame, kept, duplicates, removed_lines in ordered_map(prepared, frames, workers):
+            writes = [
+                (simple["duplicates"], duplicates),
+                (simple["removed_lines"], removed_lines),
+                (simple["rejects"], frame.rejects),
+            ]
             for language, table in _by_language(kept):
                 writer = article_writers.get(language)
                 if writer is None:
@@ -299,11 +304,10 @@ def _write_version(
                     folder.mkdir(parents=True, exist_ok=True)
                     writer = pq.ParquetWriter(folder / part, file_schema, **_PARQUET)
                     article_writers[language] = writer
-                writer.write_table(table.select(file_schema.names).cast(file_schema))
+                writes.append((writer, table.select(file_schema.names).cast(file_schema)))
                 languages[language] += len(table)
-            simple["duplicates"].write_table(duplicates)
-            simple["removed_lines"].write_table(removed_lines)
-            simple["rejects"].write_table(frame.rejects)
+            for _ in ordered_map(_write, writes, workers):
+                pass
             written["articles"] += len(kept)
             written["duplicates"] += len(duplicates)
             written["removed_lines"] += len(removed_lines)
@@ -318,6 +322,11 @@ def _write_version(
         for writer in [*article_writers.values(), *simple.values()]:
             writer.close()
     return {**written, "languages": dict(sorted(languages.items()))}
+
+
+def _write(job: tuple[pq.ParquetWriter, pa.Table]) -> None:
+    writer, table = job
+    writer.write_table(table)
 
 
 def _split(
