@@ -544,3 +544,19 @@ def first_of_each(flat: np.ndarray, counts: np.ndarray) -> np.ndarray:
                 m += 1
         lo = hi
     return out[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def window_minima(values: np.ndarray, window: int) -> np.ndarray:
+    """The minimum of every run of ``window`` consecutive values (``window`` >= 1):
+    ``sliding_window_view(values, window).min(axis=1)`` without numpy's strided reduction
+    (~4 ns a comparison there)."""
+    n = max(values.size - window + 1, 0)
+    out = np.empty(n, dtype=values.dtype)
+    for i in range(n):
+        low = values[i]
+        for k in range(i + 1, i + window):
+            if values[k] < low:
+                low = values[k]
+        out[i] = low
+    return out

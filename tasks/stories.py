@@ -107,7 +107,7 @@ def _chunk_anchors(texts: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, 
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=first[1:])
     if shingles.size >= w:
-        minima = np.lib.stride_tricks.sliding_window_view(shingles, w).min(axis=1)
+        minima = kernels.window_minima(shingles, w)
         owner = np.repeat(np.arange(n, dtype=np.int64), counts)[: minima.size]
         inside = np.arange(minima.size) + w <= first[1:][owner]
         minima, owner = minima[inside], owner[inside]
@@ -152,7 +152,7 @@ def passages_flat(
     long_first = np.concatenate(([0], np.cumsum(long_counts)[:-1]))
     short_first = np.concatenate(([0], np.cumsum(short_counts)[:-1]))
     j = np.arange(long_flat.size, dtype=np.int64) - long_first[owner]
-    minima = np.lib.stride_tricks.sliding_window_view(short_flat, cfg.window).min(axis=1)
+    minima = kernels.window_minima(short_flat, cfg.window)
     anchor = minima[short_first[owner] + j] >> np.uint64(12)
     chosen = kernels.first_of_each(long_flat, long_counts)  # distinct hashes per text
     return long_flat[chosen], anchor[chosen], owner[chosen]

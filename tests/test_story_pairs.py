@@ -113,3 +113,18 @@ def test_membership_matches_isin(size: int) -> None:
     found = story_pairs._Membership(values)(queries)
     assert found.dtype == bool
     assert np.array_equal(found, np.isin(queries, values))
+
+
+@pytest.mark.parametrize("window", [1, 2, 13])
+def test_window_minima_match_the_sliding_window_view(window: int) -> None:
+    rng = np.random.default_rng(window)
+    for size in (0, window - 1, window, 5 * window + 3, 1000):
+        values = rng.integers(0, 1 << 63, size, dtype=np.uint64)
+        expected = (
+            np.lib.stride_tricks.sliding_window_view(values, window).min(axis=1)
+            if size >= window
+            else np.empty(0, dtype=np.uint64)
+        )
+        got = kernels.window_minima(values, window)
+        assert got.dtype == np.uint64
+        assert np.array_equal(got, expected)
