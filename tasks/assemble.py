@@ -9,6 +9,7 @@ then input order.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -372,10 +373,17 @@ def _split(
 
 
 def _by_language(table: pa.Table) -> list[tuple[str, pa.Table]]:
+    """The rows of each language (sorted), in input order: one stable sort and slices (a
+    filter per language cost ~0.6 ms each, 10,000 of them at 1M articles)."""
     if not len(table):
         return []
-    languages = sorted(set(table.column("language").to_pylist()))
-    return [(lang, table.filter(pc.equal(table.column("language"), lang))) for lang in languages]
+    ordered = table.take(pc.sort_indices(table.column("language")))  # stable
+    groups, start = [], 0
+    for language, rows in itertools.groupby(ordered.column("language").to_pylist()):
+        size = sum(1 for _ in rows)
+        groups.append((language, ordered.slice(start, size)))
+        start += size
+    return groups
 
 
 def _top_clusters(frames: list[_ShardFrame], decisions: dict[str, Decision], n: int = 10):

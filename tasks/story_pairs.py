@@ -59,7 +59,9 @@ def shared_passage_pairs(
     """
     values, counts = holders
     usable = np.sort(values[(counts >= 2) & (counts <= max_anchor_docs)])
-    nodes = np.union1d(a, b).astype(np.int64)
+    seen = np.zeros(int(max(a.max(initial=-1), b.max(initial=-1))) + 1, dtype=bool)
+    seen[a], seen[b] = True, True
+    nodes = np.flatnonzero(seen)  # np.union1d(a, b) without sorting the pairs (~4 s at 1M)
     empty = np.empty(0, dtype=np.int64)
     if not usable.size or not nodes.size:
         return empty, empty
