@@ -544,3 +544,19 @@ def first_of_each(flat: np.ndarray, counts: np.ndarray) -> np.ndarray:
                 m += 1
         lo = hi
     return out[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def script_tally(codes: np.ndarray, table: np.ndarray, n_ids: int) -> tuple[np.ndarray, int]:
+    """Code points per script id (``table``: the id of each code point below its size, 0 for
+    none) and how many code points lie beyond the table (the caller names those)."""
+    tally = np.zeros(n_ids, dtype=np.int64)
+    beyond = 0
+    size = table.size
+    for i in range(codes.size):
+        code = codes[i]
+        if code < size:
+            tally[table[code]] += 1
+        else:
+            beyond += 1
+    return tally, beyond
