@@ -560,3 +560,16 @@ def script_tally(codes: np.ndarray, table: np.ndarray, n_ids: int) -> tuple[np.n
         else:
             beyond += 1
     return tally, beyond
+
+
+@njit(cache=True, nogil=True)
+def count_runs(codes: np.ndarray, table: np.ndarray) -> int:
+    """How many maximal runs of code points marked in ``table`` the code points hold."""
+    runs = 0
+    inside = False
+    for i in range(codes.size):
+        marked = table[codes[i]]
+        if marked and not inside:
+            runs += 1
+        inside = marked
+    return runs
