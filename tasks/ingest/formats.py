@@ -171,9 +171,11 @@ def _describe(exc: BaseException) -> str:
 def read_file_at_most(path: str, limit: int) -> bytes:
     """``open(path, "rb").read(limit)`` in plain ``os`` calls, sized by the file.
 
-    The buffered file object cost about as much as the rest of reading a 3 KB article. As in
-    :func:`read_at_most`, the size is only a hint; reading goes on to the end of the file or
-    ``limit``. Errors say what ``open`` would say (a directory fails at ``read`` here).
+    ``read(limit)`` allocates ``limit`` bytes before reading (64 MiB for the default
+    ``max_bytes``), and a buffered file object cost about as much as the rest of reading a 3 KB
+    article. The file's size is only a hint (a file can grow while read): reading goes on to
+    the end of the file or ``limit``. Errors say what ``open`` would say (a directory fails at
+    ``read`` here).
     """
     fd = os.open(path, os.O_RDONLY)
     try:
