@@ -108,6 +108,16 @@ def warm_worker(addresses: Any, config: PipelineConfig) -> None:
                 os._exit(1)
     if url:
         os.environ["PREFECT_API_URL"] = url
+    keep_worker_client()
+
+
+def keep_worker_client() -> None:
+    """One API client for every task this worker runs (see :mod:`flows.worker_client`)."""
+    from flows.worker_client import keep_client
+
+    # An optimisation only: without it Prefect builds clients per task run, as before.
+    with contextlib.suppress(Exception):
+        keep_client()
 
 
 def _warm(config: PipelineConfig) -> None:

@@ -57,6 +57,7 @@ def use_api(url: str | None) -> None:
     """Worker process initializer: report to the flow's API instead of starting another one."""
     if url:
         os.environ["PREFECT_API_URL"] = url
+    prestart.keep_worker_client()
 
 
 def _temporary_api_url() -> str | None:

@@ -560,3 +560,32 @@ def window_minima(values: np.ndarray, window: int) -> np.ndarray:
                 low = values[k]
         out[i] = low
     return out
+
+
+@njit(cache=True, nogil=True)
+def script_tally(codes: np.ndarray, table: np.ndarray, n_ids: int) -> tuple[np.ndarray, int]:
+    """Code points per script id (``table``: the id of each code point below its size, 0 for
+    none) and how many code points lie beyond the table (the caller names those)."""
+    tally = np.zeros(n_ids, dtype=np.int64)
+    beyond = 0
+    size = table.size
+    for i in range(codes.size):
+        code = codes[i]
+        if code < size:
+            tally[table[code]] += 1
+        else:
+            beyond += 1
+    return tally, beyond
+
+
+@njit(cache=True, nogil=True)
+def count_runs(codes: np.ndarray, table: np.ndarray) -> int:
+    """How many maximal runs of code points marked in ``table`` the code points hold."""
+    runs = 0
+    inside = False
+    for i in range(codes.size):
+        marked = table[codes[i]]
+        if marked and not inside:
+            runs += 1
+        inside = marked
+    return runs

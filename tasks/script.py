@@ -21,6 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from tasks import kernels
+
 # Character-name prefixes that differ from the script's usual name.
 _ALIASES = {
     "CJK": "HAN",
@@ -73,16 +75,24 @@ def _bmp_table() -> tuple[np.ndarray, tuple[str | None, ...]]:
 
 def script_counts(text: str) -> Counter[str]:
     """How many letters of each script the text holds."""
-    ascii_text = text.isascii()
-    if len(text) >= _SHORT and not ascii_text:
-        return _counts_numpy(text)
+    if text.isascii():
+        return _counts_short(text, text.encode("ascii"))
+    if len(text) >= _SHORT:
+        return _counts_compiled(text)
+    return _counts_short(text, text.encode("utf-8", "surrogatepass"))
+
+
+def _counts_short(text: str, encoded: bytes) -> Counter[str]:
+    """ASCII letters counted in C, each other character named once (``encoded``: the UTF-8).
+
+    Faster than the compiled pass on short texts, whose fixed cost dominates."""
     counts: Counter[str] = Counter()
     # UTF-8 encodes ASCII, and only ASCII, as bytes below 0x80: what survives deleting every
     # other byte is exactly the ASCII letters.
-    ascii_letters = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER))
+    ascii_letters = len(encoded.translate(None, _NOT_ASCII_LETTER))
     if ascii_letters:
         counts["LATIN"] = ascii_letters
-    if not ascii_text:
+    if len(encoded) != len(text):
         for char in "".join(_NON_ASCII_RUNS.findall(text)):
             script = _cached_script(char)
             if script is not None:
@@ -91,20 +101,38 @@ def script_counts(text: str) -> Counter[str]:
 
 
 def _counts_numpy(text: str) -> Counter[str]:
+    """The counts with numpy alone: the reference for :func:`_counts_compiled`."""
     table, names = _bmp_table()
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     counts: Counter[str] = Counter()
     if codes.size and codes.max() >= _BMP:  # one pass; the mask only when needed (rarely)
         wide = codes >= _BMP
-        for code in codes[wide].tolist():
-            script = char_script(chr(code))
-            if script is not None:
-                counts[script] += 1
+        _name_each(codes[wide].tolist(), counts)
         codes = codes[~wide]
     tally = np.bincount(table.take(codes), minlength=len(names))
     for index in np.flatnonzero(tally[1:]).tolist():
         counts[names[index + 1]] += int(tally[index + 1])
     return counts
+
+
+def _counts_compiled(text: str) -> Counter[str]:
+    """The counts in one compiled pass over the code points (no temporary per character)."""
+    table, names = _bmp_table()
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    tally, beyond = kernels.script_tally(codes, table, len(names))
+    counts: Counter[str] = Counter()
+    if beyond:
+        _name_each(codes[codes >= _BMP].tolist(), counts)
+    for index in np.flatnonzero(tally[1:]).tolist():
+        counts[names[index + 1]] += int(tally[index + 1])
+    return counts
+
+
+def _name_each(codes: list[int], counts: Counter[str]) -> None:
+    for code in codes:
+        script = char_script(chr(code))
+        if script is not None:
+            counts[script] += 1
 
 
 def dominant_script(text: str, min_share: float = 0.6) -> str | None:

@@ -72,14 +72,11 @@ def word_table() -> np.ndarray:
 def count_words(text: str) -> int:
     """``len(re.findall(r"\\w+", text))``: how many runs of word characters start in ``text``.
 
-    Counted with the :func:`word_table` over the code points (one numpy pass) instead of one
-    Python string per word; five times faster on a 3 KB article, where it is asked once.
+    Counted with the :func:`word_table` over the code points in one compiled pass instead of
+    one Python string per word (or a numpy pass with its temporaries); asked once an article.
     """
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    if not codes.size:
-        return 0
-    word = word_table().view(np.uint8)[codes]
-    return int(word[0]) + int(np.count_nonzero(word[1:] > word[:-1]))
+    return kernels.count_runs(codes, word_table())
 
 
 @functools.cache

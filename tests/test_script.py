@@ -1,3 +1,8 @@
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tasks.script import char_script, dominant_script, script_counts
 
 
@@ -38,3 +43,24 @@ def test_every_counting_path_agrees():
         ascii_only = text.encode("ascii", "ignore").decode()
         assert script_counts(text) == _counts_numpy(text)
         assert script_counts(ascii_only) == _counts_numpy(ascii_only)
+
+
+def _by_definition(text: str) -> Counter:
+    return Counter(s for s in map(char_script, text) if s is not None)
+
+
+# Any character, and often letters of several scripts, lone surrogates and astral letters.
+_CHARS = st.one_of(st.characters(), st.sampled_from("aZ\ud800\udfffжعé中😀𝐀 "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_CHARS, max_size=600))
+def test_every_counting_path_is_the_definition(text):
+    """script_counts and each of its paths: char_script of every character, counted."""
+    from tasks.script import _counts_compiled, _counts_numpy, _counts_short
+
+    expected = _by_definition(text)
+    assert script_counts(text) == expected
+    assert _counts_compiled(text) == expected
+    assert _counts_numpy(text) == expected
+    assert _counts_short(text, text.encode("utf-8", "surrogatepass")) == expected
