@@ -463,8 +463,11 @@ def split_rows(keys: np.ndarray, rows: int, hash_bits: int) -> tuple[np.ndarray,
 def _paragraph_key(
     cps: np.ndarray, lo: int, hi: int, seed: np.uint64, space: np.ndarray, word: np.ndarray
 ) -> tuple[np.uint64, int]:
-    """Hash (0 when empty) and ``\\w+`` word count of ``" ".join(cps[lo:hi].split())``."""
-    h, length, words = seed, 0, 0
+    """Hash (0 when empty) and ``\\w+`` word count of ``" ".join(cps[lo:hi].split())``.
+
+    The seed is mixed before the first code point is added: added as it is, seeds 0 and 1
+    gave "." and "-" one hash (a test found it)."""
+    h, length, words = _mix64(seed ^ GOLDEN), 0, 0
     started, pending, in_word = False, False, False
     for p in range(lo, hi):
         cp = np.int64(cps[p])
