@@ -30,6 +30,7 @@ from tasks.dedup import Decision, Signatures
 from tasks.dedup_index import origin
 from tasks.memory import release_free_memory
 from tasks.pause import pause_point
+from tasks.rowgroups import RowGroupWriter
 from tasks.shard import load_signatures, read_counts, read_table, save_signatures
 from tasks.site_apply import conform, strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
@@ -275,12 +276,12 @@ def _write_version(
             if decisions[doc_id].kept:
                 kept_sources[doc_id] = source
 
-    article_writers: dict[str, pq.ParquetWriter] = {}
+    article_writers: dict[str, RowGroupWriter] = {}
     file_schema = schema.ARTICLES.remove(schema.ARTICLES.get_field_index("language"))
     written = Counter()
     languages: Counter[str] = Counter()
     simple = {
-        name: pq.ParquetWriter(staging / name / part, schema.DATASETS[name], **_PARQUET)
+        name: RowGroupWriter(staging / name / part, schema.DATASETS[name], **_PARQUET)
         for name in ("duplicates", "removed_lines", "rejects")
     }
 
@@ -290,8 +291,8 @@ def _write_version(
 
     workers = os.cpu_count() or 1
     try:
-        # The next shards are read and split while this one is compressed and written, its
-        # files in parallel (each writer gets one table per shard, in shard order).
+        # The next shards are read and split while this one is written, its files in parallel
+        # (each writer gets one table per shard, in shard order; row groups of a fixed size).
         for frame, kept, duplicates, removed_lines in ordered_map(prepared, frames, workers):
             writes = [
                 (simple["duplicates"], duplicates),
@@ -303,7 +304,7 @@ def _write_version(
                 if writer is None:
                     folder = partition_dir(staging / "articles", "language", language)
                     folder.mkdir(parents=True, exist_ok=True)
-                    writer = pq.ParquetWriter(folder / part, file_schema, **_PARQUET)
+                    writer = RowGroupWriter(folder / part, file_schema, **_PARQUET)
                     article_writers[language] = writer
                 writes.append((writer, table.select(file_schema.names).cast(file_schema)))
                 languages[language] += len(table)
@@ -325,7 +326,7 @@ def _write_version(
     return {**written, "languages": dict(sorted(languages.items()))}
 
 
-def _write(job: tuple[pq.ParquetWriter, pa.Table]) -> None:
+def _write(job: tuple[RowGroupWriter, pa.Table]) -> None:
     writer, table = job
     writer.write_table(table)
 

@@ -186,6 +186,7 @@ def test_result_does_not_depend_on_sharding(gazette, tmp_path):
     run_pipeline([str(gazette)], tmp_path / "again", shard_files=2)
     assert rows(tmp_path / "one") == rows(tmp_path / "many")
     assert data(tmp_path / "many") == data(tmp_path / "again")
+    assert data(tmp_path / "one") == data(tmp_path / "many")  # row groups are not shards
 
 
 def test_a_page_left_too_short_becomes_a_reject_with_its_raw_bytes(gazette, tmp_path):
