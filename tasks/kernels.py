@@ -532,40 +532,6 @@ def paragraph_keys(
 
 
 @njit(cache=True, nogil=True)
-def first_of_each(flat: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Positions in ``flat`` of the first occurrence of each distinct value of each text's
-    segment (``counts`` values per text), per text in value order: ``np.unique(segment,
-    return_index=True)`` of every text at once."""
-    out = np.empty(flat.size, dtype=np.int64)
-    m, lo = 0, 0
-    for i in range(counts.size):
-        hi = lo + counts[i]
-        order = np.argsort(flat[lo:hi], kind="mergesort")
-        for k in range(order.size):
-            if k == 0 or flat[lo + order[k]] != flat[lo + order[k - 1]]:
-                out[m] = lo + order[k]
-                m += 1
-        lo = hi
-    return out[:m].copy()
-
-
-@njit(cache=True, nogil=True)
-def window_minima(values: np.ndarray, window: int) -> np.ndarray:
-    """The minimum of every run of ``window`` consecutive values (``window`` >= 1):
-    ``sliding_window_view(values, window).min(axis=1)`` without numpy's strided reduction
-    (~4 ns a comparison there)."""
-    n = max(values.size - window + 1, 0)
-    out = np.empty(n, dtype=values.dtype)
-    for i in range(n):
-        low = values[i]
-        for k in range(i + 1, i + window):
-            if values[k] < low:
-                low = values[k]
-        out[i] = low
-    return out
-
-
-@njit(cache=True, nogil=True)
 def script_tally(codes: np.ndarray, table: np.ndarray, n_ids: int) -> tuple[np.ndarray, int]:
     """Code points per script id (``table``: the id of each code point below its size, 0 for
     none) and how many code points lie beyond the table (the caller names those)."""
@@ -592,3 +558,98 @@ def count_runs(codes: np.ndarray, table: np.ndarray) -> int:
             runs += 1
         inside = marked
     return runs
+
+
+@njit(cache=True, inline="always")
+def _text_shingles(hashes: np.ndarray, first: int, count: int, k: int, out: np.ndarray) -> int:
+    """The ``k``-word shingles of one text's words (as :func:`shingles`) into ``out``."""
+    tag_k = _U64(k) * GOLDEN
+    m = max(count - k + 1, 0)
+    for s in range(m):
+        acc = _ZERO
+        for j in range(k):
+            acc += hashes[first + s + j] * _factor(j)
+        out[s] = _mix64(acc ^ tag_k)
+    return m
+
+
+@njit(cache=True, nogil=True)
+def text_anchors(
+    hashes: np.ndarray, counts: np.ndarray, passage_words: int, anchor_words: int, shift: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, its winnowed anchors sorted and distinct: the minimum of every window of
+    ``passage_words - anchor_words + 1`` consecutive ``anchor_words``-word shingles, shifted
+    right by ``shift`` bits. ``(flat, per_text)``; a text too short for a window has none."""
+    n = counts.size
+    w = passage_words - anchor_words + 1
+    widest = 0
+    for i in range(n):
+        widest = max(widest, counts[i])
+    short = np.empty(widest + 1, dtype=np.uint64)
+    minima = np.empty(widest + 1, dtype=np.uint64)
+    out = np.empty(hashes.size + 16, dtype=np.uint64)
+    per_text = np.zeros(n, dtype=np.int64)
+    m, first = 0, 0
+    shift_u = _U64(shift)
+    for i in range(n):
+        s = _text_shingles(hashes, first, counts[i], anchor_words, short)
+        first += counts[i]
+        windows = s - w + 1
+        if windows <= 0:
+            continue
+        for j in range(windows):
+            low = short[j]
+            for k in range(j + 1, j + w):
+                if short[k] < low:
+                    low = short[k]
+            minima[j] = low >> shift_u
+        values = np.sort(minima[:windows])
+        for j in range(windows):
+            if j == 0 or values[j] != values[j - 1]:
+                out[m] = values[j]
+                m += 1
+                per_text[i] += 1
+    return out[:m].copy(), per_text
+
+
+@njit(cache=True, nogil=True)
+def text_passages(
+    hashes: np.ndarray, counts: np.ndarray, passage_words: int, anchor_words: int, shift: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(hashes, anchors, owner)``: per text (``owner``, in order) its distinct
+    ``passage_words``-word shingles in value order, each with the anchor of its first
+    occurrence (the minimum of the ``anchor_words``-word shingles it spans, shifted right by
+    ``shift`` bits)."""
+    n = counts.size
+    w = passage_words - anchor_words + 1
+    widest = 0
+    for i in range(n):
+        widest = max(widest, counts[i])
+    short = np.empty(widest + 1, dtype=np.uint64)
+    long = np.empty(widest + 1, dtype=np.uint64)
+    size = hashes.size + 16  # at most one passage a word
+    out_hash = np.empty(size, dtype=np.uint64)
+    out_anchor = np.empty(size, dtype=np.uint64)
+    out_owner = np.empty(size, dtype=np.int64)
+    m, first = 0, 0
+    shift_u = _U64(shift)
+    for i in range(n):
+        s = _text_shingles(hashes, first, counts[i], anchor_words, short)
+        p = _text_shingles(hashes, first, counts[i], passage_words, long)
+        first += counts[i]
+        if p == 0 or s < w:
+            continue
+        order = np.argsort(long[:p], kind="mergesort")
+        for q in range(p):
+            j = order[q]
+            if q > 0 and long[j] == long[order[q - 1]]:
+                continue
+            low = short[j]
+            for k in range(j + 1, j + w):
+                if short[k] < low:
+                    low = short[k]
+            out_hash[m] = long[j]
+            out_anchor[m] = low >> shift_u
+            out_owner[m] = i
+            m += 1
+    return out_hash[:m].copy(), out_anchor[:m].copy(), out_owner[:m].copy()

@@ -114,19 +114,6 @@ def _sorted_sets(flat: np.ndarray, per_text: np.ndarray) -> tuple[np.ndarray, np
     return out, np.concatenate(offsets)
 
 
-def ordered_shingles(texts: Texts, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k-word shingle hashes of each text **in text order** (not deduplicated).
-
-    Returns ``(flat, counts)``: 64-bit hashes, text after text, and how many each text has
-    (``max(0, words - k + 1)``: a text shorter than ``k`` words has none). For passage work
-    (:mod:`tasks.stories`), where positions matter.
-    """
-    if k < 1:
-        raise ValueError(f"shingle size must be >= 1, got {k}")
-    hashes, counts = words.word_hashes(texts)
-    return kernels.shingles(hashes, counts, k, False)
-
-
 def shingle_hashes(texts: Texts, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct 52-bit shingle hashes of each text, as one flat uint64 array.
 

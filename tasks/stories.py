@@ -46,13 +46,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks import kernels, lsh, minhash, story_pairs, textspill, words
+from tasks import kernels, lsh, story_pairs, textspill, words
 from tasks.dedup_link import UnionFind
 from tasks.threads import ordered_map
 
-_ROW_BITS = 12
-_HASH_BITS = 64 - _ROW_BITS
-_CHUNK = 1 << _ROW_BITS
+_ANCHOR_SHIFT = 12  # anchors keep the top 52 bits of a shingle hash
+_CHUNK = 4096  # texts per batch
 _VERIFY_CHUNK = 2048
 _PARTS = 16  # slices of the anchor value range grouped one at a time
 _PART_MIN = 1 << 20  # fewer anchors than this: one slice
@@ -102,24 +101,13 @@ def anchors(
 
 
 def _chunk_anchors(texts: Sequence[str], cfg: StoryConfig) -> tuple[np.ndarray, np.ndarray]:
-    n, w = len(texts), cfg.window
-    shingles, counts = minhash.ordered_shingles(texts, cfg.anchor_words)
-    first = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=first[1:])
-    if shingles.size >= w:
-        minima = kernels.window_minima(shingles, w)
-        owner = np.repeat(np.arange(n, dtype=np.int64), counts)[: minima.size]
-        inside = np.arange(minima.size) + w <= first[1:][owner]
-        minima, owner = minima[inside], owner[inside]
-    else:
-        minima, owner = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    keys = lsh.sorted_unique(
-        (owner.astype(np.uint64) << np.uint64(_HASH_BITS)) | (minima >> np.uint64(12))
+    hashes, counts = words.word_hashes(texts)
+    flat, per_text = kernels.text_anchors(
+        hashes, counts, cfg.passage_words, cfg.anchor_words, _ANCHOR_SHIFT
     )
-    per_text = np.bincount((keys >> np.uint64(_HASH_BITS)).astype(np.int64), minlength=n)
-    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(per_text, out=offsets[1:])
-    return keys & np.uint64((1 << _HASH_BITS) - 1), offsets
+    return flat, offsets
 
 
 def passages(texts: Sequence[str], cfg: StoryConfig) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -137,25 +125,15 @@ def passages_flat(
     texts: Sequence[str], cfg: StoryConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`passages` of all texts as three flat arrays ``(hashes, anchors, owner)``, ordered
-    by owner (the text's position) then hash: array work for the whole batch, no loop per text.
+    by owner (the text's position) then hash: one compiled pass over the batch.
 
     Passage ``j`` of a text spans its anchor shingles ``j .. j + window - 1``, so its anchor is
     the minimum of the window that starts at the text's ``j``-th anchor shingle.
     """
-    word_hashes, word_counts = words.word_hashes(texts)
-    long_flat, long_counts = kernels.shingles(word_hashes, word_counts, cfg.passage_words, False)
-    short_flat, short_counts = kernels.shingles(word_hashes, word_counts, cfg.anchor_words, False)
-    if not long_flat.size:
-        empty = np.empty(0, dtype=np.uint64)
-        return empty, empty, np.empty(0, dtype=np.int64)
-    owner = np.repeat(np.arange(len(texts), dtype=np.int64), long_counts)
-    long_first = np.concatenate(([0], np.cumsum(long_counts)[:-1]))
-    short_first = np.concatenate(([0], np.cumsum(short_counts)[:-1]))
-    j = np.arange(long_flat.size, dtype=np.int64) - long_first[owner]
-    minima = kernels.window_minima(short_flat, cfg.window)
-    anchor = minima[short_first[owner] + j] >> np.uint64(12)
-    chosen = kernels.first_of_each(long_flat, long_counts)  # distinct hashes per text
-    return long_flat[chosen], anchor[chosen], owner[chosen]
+    hashes, counts = words.word_hashes(texts)
+    return kernels.text_passages(
+        hashes, counts, cfg.passage_words, cfg.anchor_words, _ANCHOR_SHIFT
+    )
 
 
 def passage_sets(texts: Sequence[str], cfg: StoryConfig) -> list[np.ndarray]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
@@ -115,16 +116,54 @@ def test_membership_matches_isin(size: int) -> None:
     assert np.array_equal(found, np.isin(queries, values))
 
 
-@pytest.mark.parametrize("window", [1, 2, 13])
-def test_window_minima_match_the_sliding_window_view(window: int) -> None:
-    rng = np.random.default_rng(window)
-    for size in (0, window - 1, window, 5 * window + 3, 1000):
-        values = rng.integers(0, 1 << 63, size, dtype=np.uint64)
-        expected = (
-            np.lib.stride_tricks.sliding_window_view(values, window).min(axis=1)
-            if size >= window
-            else np.empty(0, dtype=np.uint64)
-        )
-        got = kernels.window_minima(values, window)
-        assert got.dtype == np.uint64
-        assert np.array_equal(got, expected)
+def reference_anchors(hashes, counts, cfg):
+    """Per text: the minima of every window of ``window`` consecutive anchor shingles that
+    lies inside the text, top 52 bits, sorted and distinct (numpy, text by text)."""
+    short, short_counts = kernels.shingles(hashes, counts, cfg.anchor_words, False)
+    out, starts = [], np.concatenate(([0], np.cumsum(short_counts)))
+    for lo, hi in itertools.pairwise(starts):
+        own = short[lo:hi]
+        if own.size < cfg.window:
+            out.append(np.empty(0, np.uint64))
+            continue
+        minima = np.lib.stride_tricks.sliding_window_view(own, cfg.window).min(axis=1)
+        out.append(np.unique(minima >> np.uint64(12)))
+    return out
+
+
+def reference_passages(hashes, counts, cfg):
+    """Per text: its distinct passage shingles (sorted) and the anchor of each's first
+    occurrence: the minimum of the anchor shingles it spans."""
+    long, long_counts = kernels.shingles(hashes, counts, cfg.passage_words, False)
+    short, short_counts = kernels.shingles(hashes, counts, cfg.anchor_words, False)
+    long_starts = np.concatenate(([0], np.cumsum(long_counts)))
+    short_starts = np.concatenate(([0], np.cumsum(short_counts)))
+    out = []
+    for i in range(counts.size):
+        own = long[long_starts[i] : long_starts[i + 1]]
+        values, first = np.unique(own, return_index=True)
+        spans = short[short_starts[i] : short_starts[i + 1]]
+        anchors = [spans[j : j + cfg.window].min() >> np.uint64(12) for j in first.tolist()]
+        out.append((values, np.array(anchors, dtype=np.uint64)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_anchors_and_passages_are_the_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cfg = StoryConfig(passage_words=int(rng.integers(2, 21)), anchor_words=int(rng.integers(1, 3)))
+    counts = rng.integers(0, 60, 40).astype(np.int64)
+    vocabulary = rng.integers(0, 1 << 63, 12, dtype=np.uint64)  # repeats: equal shingles
+    hashes = rng.choice(vocabulary, int(counts.sum()))
+    flat, per_text = kernels.text_anchors(hashes, counts, cfg.passage_words, cfg.anchor_words, 12)
+    bounds = np.concatenate(([0], np.cumsum(per_text)))
+    for i, expected in enumerate(reference_anchors(hashes, counts, cfg)):
+        assert np.array_equal(flat[bounds[i] : bounds[i + 1]], expected)
+    got_hashes, got_anchors, owner = kernels.text_passages(
+        hashes, counts, cfg.passage_words, cfg.anchor_words, 12
+    )
+    for i, (values, anchors) in enumerate(reference_passages(hashes, counts, cfg)):
+        mine = owner == i
+        assert np.array_equal(got_hashes[mine], values)
+        assert np.array_equal(got_anchors[mine], anchors)
+    assert np.all(np.diff(owner) >= 0)
