@@ -6,11 +6,12 @@ import hashlib
 import random
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tasks.rowgroups import RowGroupWriter
+from tasks.rowgroups import RowGroupWriter, group_ends, row_sizes
 
 SCHEMA = pa.schema([("doc_id", pa.string()), ("text", pa.string()), ("n", pa.int32())])
 
@@ -30,8 +31,10 @@ def rows(n: int) -> pa.Table:
     )
 
 
-def write(path: Path, table: pa.Table, cuts: list[int], group: int) -> str:
-    writer = RowGroupWriter(path, SCHEMA, group, compression="zstd")
+def write(
+    path: Path, table: pa.Table, cuts: list[int], group: int, max_bytes: int = 1 << 30
+) -> str:
+    writer = RowGroupWriter(path, SCHEMA, group, max_bytes, compression="zstd")
     for lo, hi in zip([0, *cuts], [*cuts, len(table)], strict=True):
         writer.write_table(table.slice(lo, hi - lo))
     writer.close()
@@ -61,3 +64,40 @@ def test_empty_tables_add_nothing_and_an_unfed_file_is_empty(tmp_path):
     assert pq.read_schema(tmp_path / "a.parquet").names == SCHEMA.names
     with pytest.raises(ValueError, match="rows"):
         RowGroupWriter(tmp_path / "b.parquet", SCHEMA, 0)
+
+
+def reference_ends(sizes: list[int], rows: int, max_bytes: int) -> list[int]:
+    ends, count, held = [], 0, 0
+    for i, size in enumerate(sizes):
+        count, held = count + 1, held + size
+        if count == rows or held >= max_bytes:
+            ends.append(i + 1)
+            count, held = 0, 0
+    if count:
+        ends.append(len(sizes))
+    return ends
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_groups_close_at_the_row_or_byte_limit_row_by_row(seed):
+    rng = random.Random(seed)
+    sizes = [rng.choice([0, 1, 5, 40, 300]) for _ in range(rng.randrange(0, 300))]
+    rows, max_bytes = rng.randrange(1, 50), rng.randrange(1, 2000)
+    got = group_ends(np.array(sizes, dtype=np.int64), rows, max_bytes)
+    assert got == reference_ends(sizes, rows, max_bytes)
+
+
+def test_byte_limited_groups_are_the_same_bytes_whatever_the_batches(tmp_path):
+    table = rows(600)
+    sizes = row_sizes(table)
+    assert sizes[0] == len(table["doc_id"][0].as_py()) + len(table["text"][0].as_py().encode()) + 8
+    digests = set()
+    for k in range(4):
+        rng = random.Random(k)
+        cuts = sorted(rng.sample(range(1, 600), rng.randrange(0, 30)))
+        digests.add(write(tmp_path / f"{k}.parquet", table, cuts, 1000, max_bytes=20_000))
+        handle = pq.ParquetFile(tmp_path / f"{k}.parquet")
+        groups = [handle.metadata.row_group(g).num_rows for g in range(handle.num_row_groups)]
+        assert np.cumsum(groups).tolist() == group_ends(sizes, 1000, 20_000)
+        assert handle.read().equals(table)
+    assert len(digests) == 1
