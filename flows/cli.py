@@ -118,7 +118,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep copies whose source, url or site contains this (repeatable, best first)",
     )
     parser.add_argument(
-        "--shard-files", type=int, default=1000, help="files per shard task (default: 1000)"
+        "--shard-files", type=int, default=4000, help="files per shard task (default: 4000)"
     )
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: every core)"

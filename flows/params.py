@@ -53,7 +53,7 @@ class CleanNewsParams(BaseModel):
             "(case-insensitive) is kept over copies matching later entries or none."
         ),
     )
-    shard_files: int = Field(1000, ge=1, le=1_000_000, description="Files per shard (task).")
+    shard_files: int = Field(4000, ge=1, le=1_000_000, description="Files per shard (task).")
     shard_mb: int = Field(64, ge=1, le=65_536, description="Input MiB per shard (task).")
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,

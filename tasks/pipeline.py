@@ -22,7 +22,7 @@ def run_pipeline(
     out: str | Path,
     config: PipelineConfig | None = None,
     *,
-    shard_files: int = 1000,
+    shard_files: int = 4000,
     shard_bytes: int = 64 * 1024 * 1024,
     parameters: dict[str, Any] | None = None,
 ) -> RunResult:
