@@ -87,11 +87,12 @@ def test_skipped_fields_are_left_empty() -> None:
     assert got.sitename == "Dailyexample"  # capitalised like trafilatura does
 
 
+@pytest.mark.parametrize("url", [None, "https://example.org/from-the-crawler"])
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_extract_html_equals_bare_extraction_with_metadata(name: str) -> None:
+def test_extract_html_equals_bare_extraction_with_metadata(name: str, url: str | None) -> None:
     html = PAGES[name]
-    doc = trafilatura.bare_extraction(load_html(html), with_metadata=True, **_OPTIONS)
-    got = extract_html(html)
+    doc = trafilatura.bare_extraction(load_html(html), url=url, with_metadata=True, **_OPTIONS)
+    got = extract_html(html, url=url)
     assert isinstance(got, Extracted)
     title = " ".join(doc.title.split()) if doc.title else None
     assert got.title == title
@@ -101,7 +102,7 @@ def test_extract_html_equals_bare_extraction_with_metadata(name: str) -> None:
     assert got.author == doc.author
     assert got.published == doc.date
     assert got.site == (doc.sitename or doc.hostname)
-    assert got.url == doc.url
+    assert got.url == (doc.url or url)
 
 
 def test_fixture_pages() -> None:
