@@ -5,16 +5,17 @@ Run from the repository root::
     python -m bench.html_gap --pages 2000 --repeats 3
 
 Each repeat measures bare ``trafilatura.extract`` on a warm pool of all cores
-(:func:`bench.pages.bare_trafilatura`, wall and CPU seconds) and ``newsclean run`` in a new
-process on the same pages, alternating which goes first, and prints their ratio measured in the
-same repeat (the machine is shared: compare ratios, not absolute rates across runs). For
-``newsclean run`` it rebuilds each worker's timeline from Prefect's log lines (the worker's PID
-is added to the task-run log format): start-up until its first shard starts processing, time
-processing shards, time between shards (Prefect's task-run bookkeeping, cache keys), and idle
-time at the end while the other worker finishes the last shard. ``--before DIR`` runs another
-checkout (``git archive <commit> | tar -x -C DIR``) in each repeat as well, for before/after
-ratios measured in the same repeat. ``e2e CPU`` is every process of the run (CLI, API server,
-workers, from start to exit); the bare pool's CPU excludes its start-up, as its wall time does.
+(:func:`bench.pages.bare_trafilatura`, wall and CPU seconds) and ``newsclean run`` in a new process
+on the same pages, alternating which goes first, and prints their ratio measured in the same repeat
+(the machine is shared: compare ratios, not absolute rates across runs). For ``newsclean run`` it
+rebuilds each worker's timeline from Prefect's log lines (the worker's PID is added to the task-run
+log format): start-up until its first shard starts processing, time processing shards, time between
+shards (Prefect's task-run bookkeeping, cache keys), and idle time at the end while the other worker
+finishes the last shard, and the stage's CPU seconds by process (workers inside and outside their
+shards, the flow, the API server). ``--before DIR`` runs another checkout (``git archive <commit> |
+tar -x -C DIR``) in each repeat as well, for before/after ratios measured in the same repeat. ``e2e
+CPU`` is every process of the run (CLI, API server, workers, from start to exit); the bare pool's
+CPU excludes its start-up, as its wall time does.
 """
 
 from __future__ import annotations
@@ -112,6 +113,35 @@ def parse(done: Measured) -> Timeline:
     return Timeline(discovered, shards)
 
 
+def stage_cpu_by_process(done: Measured, timeline: Timeline) -> dict[str, float]:
+    """CPU seconds of the shard stage by process: workers inside their shards' processing (the
+    task body, Prefect's threads in that worker included), workers outside it (task-run
+    bookkeeping, first-task start-up, waiting), the flow's process, Prefect's API server."""
+    start, end = timeline.discovered, timeline.end
+    out = {"in shards": 0.0, "workers outside": 0.0, "flow": 0.0, "server": 0.0, "other": 0.0}
+    by_pid: dict[int, list[Shard]] = defaultdict(list)
+    for shard in timeline.shards.values():
+        by_pid[shard.pid].append(shard)
+    pids: set[int] = set()
+    for sample in done.samples:
+        pids |= set(sample.per_process)
+    for pid in pids:
+        total = done.process_cpu(pid, start, end)
+        if pid in by_pid:
+            inside = sum(
+                done.process_cpu(pid, s.logged - s.processing, s.logged) for s in by_pid[pid]
+            )
+            out["in shards"] += inside
+            out["workers outside"] += total - inside
+        elif pid == done.pid:
+            out["flow"] += total
+        elif "uvicorn" in done.commands.get(pid, ""):
+            out["server"] += total
+        else:
+            out["other"] += total
+    return out
+
+
 def newsclean(
     pages: Path, out: Path, home: Path, workers: int | None, tree: Path = ROOT
 ) -> tuple[Measured, dict]:
@@ -129,7 +159,8 @@ def newsclean(
     timeline = parse(done)
     cpu, _ = done.window(timeline.discovered, timeline.end)
     stage = timeline.end - timeline.discovered
-    return done, {"stage_wall": stage, "stage_cpu": cpu, "timeline": timeline}
+    split = stage_cpu_by_process(done, timeline)
+    return done, {"stage_wall": stage, "stage_cpu": cpu, "timeline": timeline, "split": split}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{done.cpu:8.1f}"
             )
             timeline: Timeline = ours["timeline"]
+            split = ", ".join(f"{k} {v:.1f}" for k, v in ours["split"].items())
+            print(f"      stage CPU s by process: {split}")
             for pid, w in sorted(timeline.workers().items()):
                 print(
                     f"      worker {pid}: {w['shards']:.0f} shards; start-up {w['startup']:.1f} s,"

@@ -25,6 +25,7 @@ class Sample:
     t: float  # time.time()
     cpu: float  # cumulative CPU seconds of the tree
     rss: int  # bytes, summed over live processes
+    per_process: dict[int, float] = field(default_factory=dict)  # pid -> CPU seconds so far
 
 
 @dataclass(slots=True)
@@ -36,6 +37,8 @@ class Measured:
     samples: list[Sample] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
+    commands: dict[int, str] = field(default_factory=dict)  # pid -> command line, as first seen
+    pid: int = 0  # the command's own process
 
     @property
     def wall(self) -> float:
@@ -55,6 +58,14 @@ class Measured:
         peak = max((s.rss for s in inside), default=0)
         return max(0.0, cpu_end - cpu_start), peak
 
+    def process_cpu(self, pid: int, start: float, end: float) -> float:
+        """CPU seconds of one process between two instants (nearest samples outside them)."""
+        before = [s.per_process.get(pid, 0.0) for s in self.samples if s.t <= start]
+        after = [s.per_process[pid] for s in self.samples if s.t >= end and pid in s.per_process]
+        last = [s.per_process[pid] for s in self.samples if pid in s.per_process]
+        cpu_end = after[0] if after else (last[-1] if last else 0.0)
+        return max(0.0, cpu_end - (before[-1] if before else 0.0))
+
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -70,6 +81,7 @@ def run_measured(
         cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     samples: list[Sample] = []
+    commands: dict[int, str] = {}
     stop = threading.Event()
 
     def sample() -> None:
@@ -87,9 +99,11 @@ def run_measured(
                         times = p.cpu_times()
                         seen[p.pid] = times.user + times.system
                         rss += p.memory_info().rss
+                    if p.pid not in commands:
+                        commands[p.pid] = " ".join(p.cmdline())
                 except psutil.Error:
                     continue
-            samples.append(Sample(time.time(), sum(seen.values()), rss))
+            samples.append(Sample(time.time(), sum(seen.values()), rss, dict(seen)))
             stop.wait(interval)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -107,6 +121,8 @@ def run_measured(
         samples=samples,
         stdout=stdout,
         stderr=stderr,
+        commands=commands,
+        pid=proc.pid,
     )
 
 

@@ -58,6 +58,7 @@ from trafilatura.utils import load_html
 from tasks import reasons
 from tasks.documents import InputRecord, Reject
 from tasks.embeds import unwrap_posts
+from tasks.page_meta import page_metadata
 from tasks.split_body import continuation_chunks
 
 _START_TAG = re.compile(r"<[A-Za-z]")
@@ -140,14 +141,8 @@ def extract_html(
             tree = load_html(page)
             if tree is not None:
                 unwrap_posts(tree)
-            doc = trafilatura.bare_extraction(
-                page if tree is None else tree,  # a tree is copied, ours stays intact
-                url=url,
-                with_metadata=True,
-                favor_precision=favor_precision,
-                **_OPTIONS,
-            )
-            title = _clean(getattr(doc, "title", None))
+            doc, info = _extract(page, tree, url, favor_precision)
+            title = _clean(getattr(info, "title", None))
             paragraphs = _paragraphs(getattr(doc, "text", None) or "", title)
             if tree is not None and paragraphs:
                 paragraphs += _continuations(tree, paragraphs, favor_precision)
@@ -167,10 +162,10 @@ def extract_html(
     return Extracted(
         text=text,
         title=title,
-        author=_clean(getattr(doc, "author", None)),
-        published=_clean(getattr(doc, "date", None)),
-        site=_clean(getattr(doc, "sitename", None)) or _clean(getattr(doc, "hostname", None)),
-        url=_clean(getattr(doc, "url", None)) or url,
+        author=_clean(getattr(info, "author", None)),
+        published=_clean(getattr(info, "date", None)),
+        site=_clean(getattr(info, "sitename", None)) or _clean(getattr(info, "hostname", None)),
+        url=_clean(getattr(info, "url", None)) or url,
     )
 
 
@@ -198,6 +193,36 @@ def record_text(
     if record.text is not None and record.text.strip():
         return record.text, meta
     return Reject(record.source, reasons.EMPTY, "record has neither text nor HTML", record.raw)
+
+
+def _extract(
+    page: str, tree: HtmlElement | None, url: str | None, favor_precision: bool
+) -> tuple[Any, Any]:
+    """``bare_extraction(with_metadata=True)``: the document, and the object holding its metadata.
+
+    With a tree, the metadata comes from :func:`~tasks.page_meta.page_metadata` (the same fields
+    without the unused categories, tags and licence) and the extraction runs without metadata
+    but with the URL it would have used (``url`` or the page's own); a ``TypeError`` or
+    ``ValueError`` there means no document, as inside ``bare_extraction``. A tree is copied by
+    trafilatura, ours stays intact.
+    """
+    if tree is None:
+        doc = trafilatura.bare_extraction(
+            page, url=url, with_metadata=True, favor_precision=favor_precision, **_OPTIONS
+        )
+        return doc, doc
+    try:
+        meta = page_metadata(tree, url)
+    except (TypeError, ValueError):
+        return None, None
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url or meta.url,
+        with_metadata=False,
+        favor_precision=favor_precision,
+        **_OPTIONS,
+    )
+    return doc, (meta if doc is not None else None)
 
 
 def _too_large(html: str, limits: ExtractLimits) -> str | None:

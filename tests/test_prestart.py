@@ -58,6 +58,25 @@ def test_a_pool_of_another_size_is_stopped_not_used(seeds_copy):
     prestart.discard()  # nothing left: a no-op
 
 
+def test_warm_up_imports_what_the_first_task_run_would(tmp_path):
+    """In a new process, as in a worker: the flow's module and Prefect's collections loaded."""
+    code = (
+        "import sys\n"
+        "from flows import prestart\n"
+        "from flows.params import CleanNewsParams\n"
+        "assert 'flows.clean_news' not in sys.modules\n"
+        "prestart._warm(CleanNewsParams().pipeline_config())\n"
+        "from prefect._internal.plugins import collections\n"
+        "print('flows.clean_news' in sys.modules, collections._collections is not None)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT)]))}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["True", "True"]
+
+
 @pytest.mark.slow
 def test_cli_with_workers_started_ahead_writes_the_same_bytes(seeds_copy, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
