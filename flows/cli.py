@@ -187,16 +187,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve_command(args, params)
 
-    from flows import prestart
-    from flows.clean_news import clean_news
+    from flows import local_server
 
-    prestart.start_ahead(params)  # shard workers start while Prefect starts its server
+    # Prefect's temporary server (when none is configured) starts first, the rest meanwhile.
+    server = local_server.start_if_needed()
     try:
-        summary = clean_news(params)
-    except Exception as exc:  # the flow already logged the traceback
-        return _fail(f"run failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+        from flows import prestart
+        from flows.clean_news import clean_news
+
+        prestart.start_ahead(params)  # shard workers start while the server starts
+        try:
+            if server is not None:
+                server.wait()
+            summary = clean_news(params)
+        except local_server.ServerStartError as exc:
+            return _fail(str(exc), EXIT_FAILED)
+        except Exception as exc:  # the flow already logged the traceback
+            return _fail(f"run failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+        finally:
+            prestart.discard()
     finally:
-        prestart.discard()
+        if server is not None:
+            server.stop()
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:

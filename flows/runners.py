@@ -48,7 +48,7 @@ def shard_runner(params: CleanNewsParams, shards: int) -> TaskRunner | None:
         return ProcessPoolTaskRunner(
             max_workers=min(params.workers, shards),
             initializer=use_api,
-            initargs=(_temporary_api_url(),),
+            initargs=(_api_url(),),
         )
     return None
 
@@ -60,13 +60,14 @@ def use_api(url: str | None) -> None:
     prestart.keep_worker_client()
 
 
-def _temporary_api_url() -> str | None:
-    """The URL of the temporary server Prefect started for this run when no server is configured.
-
-    Without it every worker process would start a temporary server of its own (seconds each).
+def _api_url() -> str | None:
+    """The API the worker processes report to: the configured one (``newsclean run`` points
+    the settings at the temporary server it starts), else the temporary server Prefect started
+    for this run. Without it every worker process would start a temporary server of its own.
     """
-    if get_current_settings().api.url:
-        return None  # a configured server: the workers inherit it with the settings
+    configured = get_current_settings().api.url
+    if configured:
+        return configured
     with get_client(sync_client=True) as client:
         return str(client.api_url)
 
@@ -91,7 +92,7 @@ def run_shards(
     ahead = None
     if isinstance(runner, ProcessPoolTaskRunner):
         window = min(params.workers, n) + 1
-        ahead = prestart.take(min(params.workers, n), _temporary_api_url())
+        ahead = prestart.take(min(params.workers, n), _api_url())
     else:
         prestart.discard()
     with contextlib.ExitStack() as stack:
