@@ -37,14 +37,12 @@ def start_ahead(params: CleanNewsParams) -> int:
     if params.dask_address or params.workers < 2:
         return 0
     from tasks.ingest import discover
-    from tasks.shard import plan_shards
 
     try:
         files = discover(params.inputs)
     except Exception:  # the flow's own discovery reports it
         return 0
-    shards = plan_shards(files, params.shard_files, params.shard_mb * 1024 * 1024)
-    workers = min(params.workers, len(shards))
+    workers = min(params.workers, _shard_count(files, params))
     if workers < 2:
         return 0
     addresses = multiprocessing.get_context("spawn").Queue()
@@ -65,6 +63,21 @@ def start_ahead(params: CleanNewsParams) -> int:
         discard()
         return 0
     return workers
+
+
+def _shard_count(files: list[str], params: CleanNewsParams) -> int:
+    """How many shards the flow's plan of ``files`` has, or at least ``params.workers``.
+
+    Every shard holds at most the plan's file count, so the files alone bound the count from
+    below; only when that bound is below the worker count is the whole plan (a size per file:
+    ~3 s for a million files, which the flow's own discovery reads again) worth building.
+    """
+    from tasks.shard import plan_shards, shard_file_limit
+
+    at_least = -(-len(files) // shard_file_limit(len(files), params.shard_files))
+    if at_least >= params.workers:
+        return at_least
+    return len(plan_shards(files, params.shard_files, params.shard_mb * 1024 * 1024))
 
 
 def take(workers: int, api_url: str | None) -> ProcessPoolTaskRunner | None:

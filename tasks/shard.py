@@ -279,6 +279,13 @@ def load_signatures(folder: Path) -> Signatures:
     )
 
 
+def shard_file_limit(
+    n_files: int, max_files: int, *, spread: int = SPREAD, min_files: int = MIN_SPREAD_FILES
+) -> int:
+    """Most files :func:`plan_shards` puts in one shard of an input of ``n_files`` files."""
+    return min(max_files, max(-(-n_files // spread), min_files))
+
+
 def plan_shards(
     files: Sequence[str],
     max_files: int,
@@ -302,7 +309,7 @@ def plan_shards(
             sizes.append(os.path.getsize(path))
         except OSError:
             sizes.append(0)
-    max_files = min(max_files, max(-(-len(files) // spread), min_files))
+    max_files = shard_file_limit(len(files), max_files, spread=spread, min_files=min_files)
     max_bytes = min(max_bytes, max(-(-sum(sizes) // spread), min_bytes))
     shards: list[list[str]] = []
     current: list[str] = []

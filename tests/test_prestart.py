@@ -101,3 +101,28 @@ def test_cli_with_workers_started_ahead_writes_the_same_bytes(seeds_copy, tmp_pa
     assert "in 2 worker processes: " in done.stderr
     assert "; workers started ahead, while Prefect started" in done.stderr
     assert data_files(outs["2"]) == data_files(outs["1"])
+
+
+@pytest.mark.parametrize(
+    ("n_files", "size", "shard_files", "workers"),
+    [
+        (3, 10, 4000, 2),  # one shard
+        (120, 10, 4000, 2),  # spread over several shards of 50+
+        (120, 10, 4000, 16),  # fewer shards than workers: the whole plan
+        (9, 1 << 20, 4, 4),  # sizes cut it further than the count alone
+        (9, 3 << 20, 1000, 8),  # only sizes make shards
+        (10_000, 1, 1000, 4),  # the count alone settles it
+    ],
+)
+def test_the_worker_count_is_the_plan_s(tmp_path, n_files, size, shard_files, workers):
+    from tasks.shard import plan_shards
+
+    files = []
+    for i in range(n_files):
+        path = tmp_path / f"{i:05d}.txt"
+        with open(path, "wb") as handle:
+            handle.truncate(size)
+        files.append(str(path))
+    p = params([str(tmp_path)], shard_files=shard_files, workers=workers)
+    planned = plan_shards(files, shard_files, p.shard_mb * 1024 * 1024)
+    assert min(workers, prestart._shard_count(files, p)) == min(workers, len(planned))
