@@ -166,7 +166,15 @@ def _newsclean(corpus: Path, n: int, out: Path, home: Path, workers: int | None)
         if start is None or end is None:
             continue
         cpu, rss = done.window(start, end)
-        stages.append({"stage": name, "wall": end - start, "cpu": cpu, "peak_rss": rss})
+        stages.append(
+            {
+                "stage": name,
+                "wall": end - start,
+                "cpu": cpu,
+                "peak_rss": rss,
+                "cpu_by_role": _cpu_by_role(done, start, end),
+            }
+        )
     current = (out / ".newsclean" / "current").resolve()
     return {
         "n": n,
@@ -181,6 +189,27 @@ def _newsclean(corpus: Path, n: int, out: Path, home: Path, workers: int | None)
         "shard_cache_bytes": du(str(out / ".newsclean" / "shards")),
         "input_bytes": du(str(corpus)),
     }
+
+
+def _role(done: Measured, pid: int) -> str:
+    """Which part of the run a process is: the CLI (it runs the flow), Prefect's API server,
+    a shard worker, or another helper process."""
+    command = done.commands.get(pid, "")
+    if pid == done.pid:
+        return "flow"
+    if "uvicorn" in command:
+        return "server"
+    if "spawn_main" in command:
+        return "workers"
+    return "other"
+
+
+def _cpu_by_role(done: Measured, start: float, end: float) -> dict[str, float]:
+    roles = {"flow": 0.0, "server": 0.0, "workers": 0.0, "other": 0.0}
+    pids = {pid for sample in done.samples for pid in sample.per_process}
+    for pid in pids:
+        roles[_role(done, pid)] += done.process_cpu(pid, start, end)
+    return roles
 
 
 def _events(done: Measured) -> dict[str, float]:
@@ -215,12 +244,17 @@ def _print_run(run: dict) -> None:
         f"   {s['inputs']} inputs -> {s['articles']} articles, {s['duplicates']} duplicates, "
         f"{s['rejects']} rejects"
     )
-    print(f"   {'stage':38} {'wall s':>8} {'docs/s':>9} {'CPU s':>8} {'peak RSS':>9}")
+    print(
+        f"   {'stage':38} {'wall s':>8} {'docs/s':>9} {'CPU s':>8} {'peak RSS':>9}   "
+        "CPU s: flow / API server / workers"
+    )
     for st in run["stages"]:
         rate = n / st["wall"] if st["stage"].startswith(("shards", "dedup")) else None
+        roles = st["cpu_by_role"]
         print(
             f"   {st['stage']:38} {st['wall']:8.1f} {_fmt(rate):>9} {st['cpu']:8.1f} "
-            f"{st['peak_rss'] / MB:7.0f}MB"
+            f"{st['peak_rss'] / MB:7.0f}MB   "
+            f"{roles['flow']:.1f} / {roles['server']:.1f} / {roles['workers']:.1f}"
         )
     print(
         f"   {'END TO END':38} {run['wall']:8.1f} {n / run['wall']:9.0f} {run['cpu']:8.1f} "
