@@ -58,6 +58,9 @@ HOSTILE: dict[str, list[str]] = {
     "tasks.normalize._RARE": ["\r\u00a0\u200b\x01" * (N // 4), "x" * N],
     "tasks.script._NON_ASCII_RUNS": ["é" * N, "éa" * (N // 2), "a" * N],
     "tasks.store._SHARD_KEY": ["a" * N + "/", "0" * N],
+    # Rule-file syntax (trusted data, checked anyway).
+    "tasks.rule_syntax._QUANTIFIER": ["{" + "1" * N, "{1," + "1" * N + "x", "{1" * (N // 2)],
+    "tasks.rule_syntax._BARE_FLAGS": ["(?" + "a" * N, "(?" * (N // 2), "(?-" * (N // 3) + "x"],
     "tasks.store._PARTITION_VALUE": ["a" * N, "ab-" * (N // 3) + "/", "ab-cd" * (N // 5) + "-"],
     # RE2 (they were quadratic with re: 20,000 spaces after "charset=" took 5 s).
     "tasks.ingest.html._HEADER_CHARSET": ["charset=" + " " * N + "!", "charset" * (N // 7)],
