@@ -135,7 +135,8 @@ def test_the_bound_catches_a_quadratic_pattern():
 def test_rules_are_re2_and_linear_on_lines_built_from_their_examples():
     rules = RuleSet.load()
     assert all(type(r).__module__ == "re2" for r in rules._regexps)
-    assert type(rules._set).__module__ == "re2"
+    assert rules._sets and all(type(s).__module__ == "re2" for s in rules._sets)
+    assert all(type(r).__module__ == "re2" for r in rules._confirm if r is not None)
     lines: set[str] = set()
     letters: set[str] = set()
     for rule in rules.rules:

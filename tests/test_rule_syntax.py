@@ -45,7 +45,7 @@ def test_syntax_it_cannot_read_is_an_error(pattern: str) -> None:
 
 @pytest.mark.parametrize("rule", SHIPPED.rules, ids=lambda rule: rule.id)
 def test_every_shipped_pattern_splits_into_alternatives_that_compile(rule) -> None:
-    for pattern in (rule.pattern,):
+    for pattern in filter(None, (rule.pattern, rule.prefilter)):
         parts = alternatives(pattern)
         assert "|".join("".join(alt) for alt in parts) == pattern
         for alt in parts:
