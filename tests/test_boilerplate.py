@@ -122,6 +122,12 @@ def test_empty_rule_set_matches_nothing() -> None:
         ({"extra": "max_words = 0"}, "max_words"),
         ({"extra": 'max_words = "ten"'}, "max_words"),
         ({"extra": "weight = 2"}, "unknown keys"),
+        ({"extra": "prefilter = 3"}, "'prefilter' must be a non-empty string"),
+        ({"extra": "prefilter = ''"}, "'prefilter' must be a non-empty string"),
+        ({"extra": "prefilter = '(a'"}, "RE2 rejects"),
+        ({"extra": "prefilter = 'zz'"}, "not implied by the pattern"),
+        ({"pattern": "^ad|ads", "extra": "prefilter = '^ad'"}, "not implied by the pattern"),
+        ({"pattern": "^a(?i)d", "extra": "prefilter = 'd'"}, "cannot check the prefilter"),
     ],
 )
 def test_invalid_rule_names_file_and_rule(
@@ -132,6 +138,23 @@ def test_invalid_rule_names_file_and_rule(
         RuleSet.load([path])
     assert "broken.toml" in str(info.value)
     assert fields.get("id", "advertisement-test") in str(info.value)
+
+
+def test_prefilter_is_loaded_and_only_narrows_the_search(tmp_path: Path) -> None:
+    path = write_rules(
+        tmp_path / "r.toml",
+        {"pattern": "^.{3,}[.] ?© ?[a-z]+$", "extra": "prefilter = '©'"},
+        {"id": "advertisement-b", "pattern": "^ad$"},
+    )
+    rules = RuleSet.load([path])
+    assert rules.rules[0].prefilter == "©"
+    assert rules.match("Caption. © afp").id == "advertisement-test"
+    assert rules.match("© afp") is None  # the prefilter passes, the pattern does not
+    assert rules.match("ad").id == "advertisement-b"
+    # Built directly, the rule is checked the same way.
+    bad = Rule(**{**{f: getattr(rules.rules[0], f) for f in Rule.__slots__}, "prefilter": "x"})
+    with pytest.raises(RuleError, match="not implied"):
+        RuleSet([bad])
 
 
 def test_missing_key_is_reported(tmp_path: Path) -> None:
@@ -306,7 +329,7 @@ def test_compiled_patterns_live_on_instances_not_module_globals() -> None:
         name for name, value in vars(boilerplate).items() if isinstance(value, compiled_types)
     ]
     other = RuleSet.load()
-    assert other._set is not SHIPPED._set
+    assert not set(map(id, other._sets)) & set(map(id, SHIPPED._sets))
 
 
 def test_engine_does_not_import_prefect() -> None:

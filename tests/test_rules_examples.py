@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import re2
 
 from tasks.boilerplate import CATEGORIES, RULES_DIR, Rule, RuleSet
 from tasks.normalize import normalize_line
@@ -98,6 +99,18 @@ def test_no_wide_counted_any_at_line_start(rule: Rule) -> None:
 def test_must_match_example_matches_its_own_rule(rule: Rule, line: str) -> None:
     assert RULESET.rule_matches(rule.id, line), f"{rule.id} does not match {line!r}"
     assert RULESET.match(line) is not None
+
+
+PREFILTERED = [rule for rule in RULESET.rules if rule.prefilter is not None]
+
+
+@pytest.mark.parametrize("rule", PREFILTERED, ids=_rule_id)
+def test_must_match_examples_pass_the_prefilter(rule: Rule) -> None:
+    """Implied by the loader's proof; stated here so that a rule's examples show it too."""
+    options = re2.Options()
+    options.case_sensitive = False
+    prefilter = re2.compile(rule.prefilter, options)
+    assert all(prefilter.search(line) for line in rule.must_match)
 
 
 @pytest.mark.parametrize(
