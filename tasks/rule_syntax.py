@@ -82,6 +82,8 @@ def implies(pattern: str, prefilter: str) -> bool:
     (``+``, ``{1,3}``) offers its first pass to what precedes it and its last pass to what
     follows. Bare flags like ``(?s)`` anywhere raise :class:`ValueError`.
     """
+    if _OPAQUE in prefilter:
+        return False  # a literal NUL piece could stand where the proof puts "more passes"
     runs = alternatives(prefilter)
     if any(not run for run in runs):
         return False  # an empty alternative matches everything: no use as a prefilter
