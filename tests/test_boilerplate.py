@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -294,13 +293,16 @@ def test_combined_set_agrees_with_individual_patterns(parts: list[str]) -> None:
     assert [r.id for r in SHIPPED.match_all(line)] == expected
 
 
-def test_long_lines_still_match_and_take_linear_time() -> None:
-    """A huge untrusted line must neither blow up nor silently stop matching."""
-    body = "word " * 200_000
-    started = time.perf_counter()
-    for line in (body, "> " * 500_000, '"' * 1_000_000, "All rights reserved. " * 50_000):
-        SHIPPED.match(line)
-    assert time.perf_counter() - started < 5
+def test_huge_lines_get_the_same_answer_as_each_rule_alone() -> None:
+    """A huge untrusted line must not silently stop matching (an RE2 set whose DFA budget runs
+    out reports no match). Time is linear by construction (RE2; ``tests/test_regex_linear.py``
+    keeps the shapes in check); how long it takes is the benchmarks' business, not a test's."""
+    lines = ("word " * 200_000, "> " * 500_000, '"' * 1_000_000, "All rights reserved. " * 50_000)
+    for line in lines:
+        expected = [r.id for r in SHIPPED.rules if SHIPPED.rule_matches(r.id, line)]
+        assert [r.id for r in SHIPPED.match_all(line)] == expected
+        first = SHIPPED.match(line)
+        assert (first.id if first else None) == (expected[0] if expected else None)
     # The combined DFA still reports hits at the far end of a long line.
     tail_rule = SHIPPED.rules[[r.id for r in SHIPPED.rules].index("copyright-all-rights-reserved")]
     assert tail_rule.max_words is not None
