@@ -133,22 +133,7 @@ class RuleSet:
 
         A directory in ``paths`` stands for its ``*.toml`` files sorted by name.
         """
-        if paths is None:
-            paths = [RULES_DIR]
-        elif isinstance(paths, str | Path):
-            paths = [Path(paths)]  # a lone path, not a sequence of characters
-        rules: list[Rule] = []
-        origin: dict[str, Path] = {}
-        for path in _expand(paths):
-            for rule in _read_file(path):
-                if rule.id in origin:
-                    raise RuleError(
-                        f"{path}: rule {rule.id!r}: duplicate id (first defined in "
-                        f"{origin[rule.id]})"
-                    )
-                origin[rule.id] = path
-                rules.append(rule)
-        return cls(rules)
+        return cls(read_rules(paths))
 
     def match(self, line: str) -> Rule | None:
         """Return the first rule (in load order) matching the normalised ``line``, or None."""
@@ -201,6 +186,31 @@ class RuleSet:
         return limit is None or len(line.split()) <= limit
 
 
+def read_rules(
+    paths: Sequence[Path] | Path | str | None = None, *, check_patterns: bool = True
+) -> tuple[Rule, ...]:
+    """The rules of the given files (default: the shipped ones) in load order, as
+    :meth:`RuleSet.load` reads them: keys, shapes and ids checked. ``check_patterns=False``
+    skips compiling each pattern to check it, for callers that only need the definitions
+    (the configuration fingerprint: ~0.15 s less; a bad pattern still fails wherever the rules
+    are compiled for use)."""
+    if paths is None:
+        paths = [RULES_DIR]
+    elif isinstance(paths, str | Path):
+        paths = [Path(paths)]  # a lone path, not a sequence of characters
+    rules: list[Rule] = []
+    origin: dict[str, Path] = {}
+    for path in _expand(paths):
+        for rule in _read_file(path, check_patterns):
+            if rule.id in origin:
+                raise RuleError(
+                    f"{path}: rule {rule.id!r}: duplicate id (first defined in {origin[rule.id]})"
+                )
+            origin[rule.id] = path
+            rules.append(rule)
+    return tuple(rules)
+
+
 def _expand(paths: Sequence[Path]) -> Iterator[Path]:
     for path in paths:
         path = Path(path)
@@ -220,7 +230,7 @@ def _compile(pattern: str, options: re2.Options, where: str) -> Any:
         raise RuleError(f"{where}: RE2 rejects pattern {pattern!r}: {detail}") from exc
 
 
-def _read_file(path: Path) -> list[Rule]:
+def _read_file(path: Path, check_patterns: bool = True) -> list[Rule]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -234,11 +244,12 @@ def _read_file(path: Path) -> list[Rule]:
     tables = data.get("rule", [])
     if not isinstance(tables, list):
         raise RuleError(f"{path}: 'rule' must be an array of tables ([[rule]])")
-    options = _options()
+    options = _options() if check_patterns else None
     return [_parse_rule(path, n, table, options) for n, table in enumerate(tables, 1)]
 
 
-def _parse_rule(path: Path, n: int, table: Any, options: re2.Options) -> Rule:
+def _parse_rule(path: Path, n: int, table: Any, options: re2.Options | None) -> Rule:
+    """One rule table checked; its pattern compiled to check it unless ``options`` is None."""
     if not isinstance(table, dict):
         raise RuleError(f"{path}: rule #{n} is not a table")
     rule_id = table.get("id")
@@ -266,7 +277,8 @@ def _parse_rule(path: Path, n: int, table: Any, options: re2.Options) -> Rule:
         not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1
     ):
         raise RuleError(f"{where}: 'max_words' must be a positive integer")
-    _compile(table["pattern"], options, where)
+    if options is not None:
+        _compile(table["pattern"], options, where)
     return Rule(
         id=rule_id,
         category=table["category"],
