@@ -9,11 +9,13 @@ then input order.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +36,7 @@ from tasks.rowgroups import RowGroupWriter
 from tasks.shard import load_signatures, read_counts, read_table, save_signatures
 from tasks.site_apply import conform, strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
-from tasks.textspill import spilled_texts
+from tasks.textspill import SpilledTexts, spilled_texts
 from tasks.threads import ordered_map
 
 _PARQUET = {"compression": "zstd", "write_statistics": True}
@@ -66,11 +68,16 @@ def assemble_run(
     store.versions.mkdir(parents=True, exist_ok=True)
     # Texts rewritten by the site pass wait here; ".staging-" so that a run killed meanwhile
     # leaves nothing the next run keeps.
-    with tempfile.TemporaryDirectory(prefix=".staging-scratch-", dir=store.versions) as scratch:
-        # corpus-level, before dedup
-        frames = strip_site_boilerplate(frames, config, counts, Path(scratch))
+    with (
+        tempfile.TemporaryDirectory(prefix=".staging-scratch-", dir=store.versions) as scratch,
+        spilled_texts(_read_ahead(frames), Path(scratch), ".texts-") as spilled,
+    ):
+        # Texts stay on disk (one spill file of the run, not Python strings); corpus-level
+        # site statistics first, then dedup on the texts as the site pass left them.
+        frames, texts = strip_site_boilerplate(frames, config, counts, Path(scratch), spilled)
         release_free_memory()
-        dedup = _decide(frames, config, store)
+        with contextlib.closing(texts):
+            dedup = _decide(frames, config, store, texts)
         release_free_memory()
         decisions = dedup.decisions
         version, staging = store.begin()
@@ -223,9 +230,15 @@ class _ShardFrame:
         )
 
 
+def _read_ahead(frames: list[_ShardFrame]) -> Iterator[pa.ChunkedArray]:
+    """Each frame's texts in order, the next ones read while one is spilled."""
+    return ordered_map(lambda f: f.texts(), frames, os.cpu_count() or 1)
+
+
 def _decide(
-    frames: list[_ShardFrame], config: PipelineConfig, store: OutputStore
+    frames: list[_ShardFrame], config: PipelineConfig, store: OutputStore, texts: SpilledTexts
 ) -> dedup_run.RunDedup:
+    """``texts``: the frames' candidates' texts, in order."""
     parts = [f for f in frames if len(f.candidates)]
     if not parts:
         return dedup_run.RunDedup(decisions={}, story_ids={})
@@ -233,22 +246,17 @@ def _decide(
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
     origins = [o for f in parts for o in _origins(f.candidates)]
-    # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
-    # that a run killed meanwhile leaves nothing the next run keeps.
-    shard_texts = ordered_map(lambda f: f.texts(), parts, os.cpu_count() or 1)  # read ahead
-    spill = spilled_texts(shard_texts, store.versions, ".staging-texts-")
-    with spill as texts:
-        return dedup_run.run(
-            store,
-            doc_ids,
-            sources,
-            origins,
-            texts,
-            published,
-            lambda: (f.signatures for f in parts),  # read from the shard files each time
-            config.dedup,
-            config.stories,
-        )
+    return dedup_run.run(
+        store,
+        doc_ids,
+        sources,
+        origins,
+        texts,
+        published,
+        lambda: (f.signatures for f in parts),  # read from the shard files each time
+        config.dedup,
+        config.stories,
+    )
 
 
 def _origins(candidates: pa.Table) -> list[str]:

@@ -41,8 +41,7 @@ from tasks.site_boilerplate import (
     site_findings,
     site_of,
 )
-from tasks.textspill import spilled_texts
-from tasks.threads import ordered_map
+from tasks.textspill import SpilledTexts
 
 _WORD = re.compile(r"\w+")
 _RECORD_SUFFIX = re.compile(r"#\d+$")
@@ -83,18 +82,25 @@ class _Outcome:
 
 
 def strip_site_boilerplate(
-    frames: Sequence[F], config: PipelineConfig, counts: Counts, scratch: Path
-) -> list[F]:
-    """``frames`` with site boilerplate removed; ``counts`` updated to match.
+    frames: Sequence[F],
+    config: PipelineConfig,
+    counts: Counts,
+    scratch: Path,
+    texts: SpilledTexts,
+) -> tuple[list[F], SpilledTexts]:
+    """``frames`` with site boilerplate removed, and their candidates' texts after it;
+    ``counts`` updated to match.
 
-    The run's texts are spilled under ``scratch`` for the statistics (read once in order, then
-    only the rows a decision needs), and the new texts of changed frames are parked there:
-    memory holds one shard's texts at a time.
+    ``texts`` are the candidates' texts of ``frames`` in frame order, spilled by the caller
+    (the run's texts are spilled once): the statistics read them once in order, then only the
+    rows a decision needs. A changed frame's new texts are parked under ``scratch`` and its
+    rewritten ones appended to the spill file; the texts returned are ``texts`` when nothing
+    changed, else a :meth:`~SpilledTexts.select` of it (the caller closes both).
     """
     frames = list(frames)
     parts = [n for n, frame in enumerate(frames) if len(frame.candidates)]
     if not config.site.enabled or not parts:
-        return frames
+        return frames, texts
     doc_ids: list[str] = []
     sources: list[str] = []
     sites: list[str] = []
@@ -104,18 +110,19 @@ def strip_site_boilerplate(
         sources += columns["source"]
         sites += map(site_of, columns["site"], columns["url"], columns["source"])
     starts = np.cumsum([0] + [len(frames[n].candidates) for n in parts])
+    if len(texts) != starts[-1]:
+        raise ValueError(f"{len(texts)} texts for {starts[-1]} candidates")
     workers = os.cpu_count() or 1
-    shard_texts = ordered_map(lambda n: frames[n].texts(), parts, workers)  # read ahead
-    with spilled_texts(shard_texts, scratch, ".site-texts-") as texts:
-        signatures = _Stacked([frames[n] for n in parts], starts)
-        findings = site_findings(
-            doc_ids, sources, sites, texts, signatures, config.dedup, config.site, workers
-        )
+    signatures = _Stacked([frames[n] for n in parts], starts)
+    findings = site_findings(
+        doc_ids, sources, sites, texts, signatures, config.dedup, config.site, workers
+    )
     del doc_ids, sources, sites
     if not len(findings):
-        return frames
+        return frames, texts
     detector = config.make_detector()
     part_of = np.searchsorted(starts, findings.doc, side="right") - 1
+    rows = [np.arange(starts[k], starts[k + 1]) for k in range(len(parts))]
     for k in np.unique(part_of).tolist():
         n = parts[k]
         here = part_of == k
@@ -133,8 +140,11 @@ def strip_site_boilerplate(
             [(sources[r].as_py(), ids[r].as_py()) for r, o in outcomes.items() if o.reject],
             config.read,
         )
-        frames[n] = _apply(frames[n], outcomes, config, counts, raw, scratch)
-    return frames
+        frames[n], kept, rewritten = _apply(frames[n], outcomes, config, counts, raw, scratch)
+        rows[k] = rows[k][kept]
+        if rewritten:  # rows in order (dicts keep insertion order)
+            rows[k][np.searchsorted(kept, list(rewritten))] = texts.extend(list(rewritten.values()))
+    return frames, texts.select(np.concatenate(rows))
 
 
 class _Stacked:
@@ -234,7 +244,9 @@ def _apply(
     counts: Counts,
     raw: dict[str, bytes],
     scratch: Path,
-) -> F:
+) -> tuple[F, np.ndarray, dict[int, str]]:
+    """The frame with ``outcomes`` applied (parked under ``scratch``), which of its rows it
+    keeps, and the new text of each kept row that changed (by row before the change)."""
     table = frame.candidates
     if "text" not in table.schema.names:
         table = table.append_column(schema.CANDIDATES.field("text"), frame.texts())
@@ -316,7 +328,8 @@ def _apply(
         table = table.set_column(
             index, table.schema.field(index), pa.array(line_nos, table.schema.field(index).type)
         )
-    signatures = _resign(frame.signatures, resigned, [columns["text"][r] for r in resigned], config)
+    rewritten = {r: columns["text"][r] for r in resigned}
+    signatures = _resign(frame.signatures, resigned, list(rewritten.values()), config)
     mask = pa.array(keep, type=pa.bool_())
     changed = replace(
         frame,
@@ -328,11 +341,12 @@ def _apply(
             ]
         ),
     )
-    return changed.park(
+    parked = changed.park(
         scratch,
         signatures.take(keep) if not keep.all() else signatures,
         pa.Table.from_pylist(removed_rows, schema=schema.REMOVED_LINES),
     )
+    return parked, np.flatnonzero(keep), rewritten
 
 
 def _resign(
