@@ -430,8 +430,8 @@ def deduplicate(
     containment, computed for candidate pairs only) and to ``"estimate"`` otherwise (from the
     signatures). ``origins`` is what ``source_priority`` entries are matched against (default:
     ``sources``; the pipeline passes source, url and site). ``earlier``: published articles
-    this run's documents may copy (see :class:`Earlier`). ``workers > 1`` verifies batches of
-    candidate pairs in that many threads when there are several batches (same result).
+    this run's documents may copy (see :class:`Earlier`). ``workers > 1`` groups LSH bands and
+    verifies batches of candidate pairs in that many threads (same result).
     Returns one :class:`Decision` per input, **in input order**; the decision for a given
     ``doc_id`` does not depend on that order.
     """
@@ -457,7 +457,7 @@ def deduplicate(
     rep = by_id[first[group_of]]
     uf.union_pairs(rep, np.arange(n))
     active = np.flatnonzero((rep == np.arange(n)) & (signatures.shingle_counts > 0))
-    a, b, big = lsh.candidate_pairs(signatures.matrix, active, cfg.bands)
+    a, b, big = lsh.candidate_pairs(signatures.matrix, active, cfg.bands, workers=workers)
     verifier = None
     if verify == "exact" and texts is not None:
         key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)

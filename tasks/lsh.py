@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from tasks import kernels
+from tasks.threads import ordered_map
 
 _DEDUP_EVERY = 1 << 22  # pending pair keys before they are deduplicated
 
@@ -90,15 +91,21 @@ def add_group_pairs(
     """Add to ``pairs`` every ``(owners[i], owners[j])``, ``i < j`` inside one group
     ``[starts[g], ends[g])`` whose owners ascend, with ``owners[i] < new`` and distinct owners
     (pairs of two "old" owners, ``>= new``, are left out)."""
+    for a, b in group_pairs(owners, starts, ends, new):
+        pairs.add(a, b)
+
+
+def group_pairs(
+    owners: np.ndarray, starts: np.ndarray, ends: np.ndarray, new: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs :func:`add_group_pairs` adds, as arrays ``(a, b)`` (for work in threads)."""
     for first, second in position_pairs(starts, ends):
         a, b = owners[first], owners[second]
         take = (a < new) & (a != b)
-        pairs.add(a[take], b[take])
+        yield a[take], b[take]
 
 
-def position_pairs(
-    starts: np.ndarray, ends: np.ndarray
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def position_pairs(starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Positions ``(i, i + d)`` of every pair inside one group ``[starts[g], ends[g])``, one
     array pair per distance ``d = 1, 2, ...`` (never empty)."""
     positions = np.repeat(starts, ends - starts) + ranges(ends - starts)
@@ -121,12 +128,14 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(
-    matrix: np.ndarray, rows_of: np.ndarray, bands: int, big_group: int = 64
+    matrix: np.ndarray, rows_of: np.ndarray, bands: int, big_group: int = 64, workers: int = 1
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
     """Candidate pairs among the given rows of ``matrix``, plus the groups too big to expand.
 
     Returns ``(a, b, big)``: int64 row numbers with ``a < b``, sorted and unique, and the
-    distinct sorted groups of more than ``big_group`` rows sharing a band.
+    distinct sorted groups of more than ``big_group`` rows sharing a band. ``workers``: threads
+    grouping bands (the compiled band keys and numpy's sort run without the GIL; the result is
+    a sorted set, the same whatever the order).
     """
     pairs = PairSet(matrix.shape[0])
     big: set[tuple[int, ...]] = set()
@@ -134,17 +143,26 @@ def candidate_pairs(
         a, b = pairs.pairs()
         return a, b, []
     rows = matrix.shape[1] // bands
-    for band in range(bands):
+
+    def band_pairs(band: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[int, ...]]]:
         keys = kernels.band_keys(matrix, rows_of, band * rows, (band + 1) * rows)
         order, starts, ends = _groups(keys)
         small = ends - starts <= big_group
-        for lo, hi in zip(starts[~small].tolist(), ends[~small].tolist(), strict=True):
-            big.add(tuple(sorted(rows_of[order[lo:hi]].tolist())))
-        starts, ends = starts[small], ends[small]
+        groups = [
+            tuple(sorted(rows_of[order[lo:hi]].tolist()))
+            for lo, hi in zip(starts[~small].tolist(), ends[~small].tolist(), strict=True)
+        ]
         members = rows_of[order]
-        for first, second in position_pairs(starts, ends):
+        found = []
+        for first, second in position_pairs(starts[small], ends[small]):
             a, b = members[first], members[second]
-            pairs.add(np.minimum(a, b), np.maximum(a, b))
+            found.append((np.minimum(a, b), np.maximum(a, b)))
+        return found, groups
+
+    for found, groups in ordered_map(band_pairs, range(bands), workers):
+        big.update(groups)
+        for a, b in found:
+            pairs.add(a, b)
     a, b = pairs.pairs()
     return a, b, sorted(big)
 

@@ -591,7 +591,9 @@ def test_big_lsh_groups_cluster_like_small_ones(monkeypatch: pytest.MonkeyPatch)
     ids = [f"d{i:02d}" for i in range(len(copies))]
     reference = deduplicate_texts(ids, ["s"] * len(ids), copies)
     real = lsh.candidate_pairs
-    monkeypatch.setattr(lsh, "candidate_pairs", lambda m, r, b: real(m, r, b, big_group=4))
+    monkeypatch.setattr(
+        lsh, "candidate_pairs", lambda m, r, b, **kw: real(m, r, b, big_group=4, **kw)
+    )
     assert deduplicate_texts(ids, ["s"] * len(ids), copies) == reference
     assert sum(d.kept for d in reference) == 3
 

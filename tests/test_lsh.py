@@ -59,6 +59,16 @@ def test_only_the_given_rows_take_part() -> None:
     assert set(zip(a.tolist(), b.tolist(), strict=True)) == brute_force(matrix, rows_of, 4)
 
 
+def test_bands_grouped_in_threads_give_the_same_pairs() -> None:
+    matrix = random_matrix(2)
+    rows_of = np.arange(120, dtype=np.int64)
+    one = lsh.candidate_pairs(matrix, rows_of, bands=6, big_group=10)
+    for workers in (2, 3):
+        a, b, big = lsh.candidate_pairs(matrix, rows_of, bands=6, big_group=10, workers=workers)
+        assert a.tolist() == one[0].tolist() and b.tolist() == one[1].tolist()
+        assert big == one[2] and big
+
+
 def test_matches_joins_new_keys_with_stored_keys() -> None:
     new = np.array([5, 7, 9, 7], dtype=np.uint64)
     old = np.array([7, 1, 7, 9, 3], dtype=np.uint64)

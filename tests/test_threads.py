@@ -49,3 +49,19 @@ def test_an_error_in_a_batch_reaches_the_caller() -> None:
         assert str(error) == "batch 7"
     else:
         raise AssertionError("the error was swallowed")
+
+
+def test_in_flight_bounds_the_items_drawn_ahead() -> None:
+    drawn = []
+    lock = threading.Lock()
+
+    def items():
+        for i in range(50):
+            with lock:
+                drawn.append(i)
+            yield i
+
+    results = ordered_map(lambda i: i * 2, items(), 3, in_flight=2)
+    assert next(results) == 0
+    assert len(drawn) <= 2
+    assert list(results) == [i * 2 for i in range(1, 50)]
