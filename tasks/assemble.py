@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -78,10 +79,13 @@ def assemble_run(
         release_free_memory()
         with contextlib.closing(texts):
             dedup = _decide(frames, config, store, texts)
-        release_free_memory()
-        decisions = dedup.decisions
-        version, staging = store.begin()
-        written = _write_version(staging, version, frames, dedup)
+            release_free_memory()
+            decisions = dedup.decisions
+            version, staging = store.begin()
+            try:  # the dedup index part is written meanwhile
+                written = _write_version(staging, version, frames, dedup, texts)
+            finally:
+                dedup.settle()
     dedup_run.install(staging, version, dedup)
 
     summary = {
@@ -139,9 +143,9 @@ def published_ids(store: OutputStore) -> pa.Array:
 class _ShardFrame:
     """One shard's new rows (inputs already published by an earlier run are filtered out).
 
-    ``candidates`` holds every column but the text; :meth:`texts` and :meth:`with_texts` read
-    it from the shard file when needed, one shard at a time. A frame whose texts the site
-    boilerplate pass rewrote reads them from the file :meth:`park_texts` wrote (``parked``).
+    ``candidates`` holds every column but the text; :meth:`texts` reads it from the shard file
+    when needed, one shard at a time. A frame whose texts the site boilerplate pass rewrote
+    reads them from the file :meth:`park` wrote (``parked``).
     """
 
     folder: Path
@@ -174,14 +178,6 @@ class _ShardFrame:
         if self.fresh is None:
             return signatures
         return signatures.take(self.fresh.to_numpy(zero_copy_only=False))
-
-    def with_texts(self) -> pa.Table:
-        if "text" in self.candidates.schema.names:
-            return self.candidates
-        if self.parked is not None:
-            return pq.read_table(self.parked / "candidates.parquet")
-        table = read_table(self.folder, "candidates")
-        return table if self.fresh is None else table.filter(self.fresh)
 
     def texts(self) -> pa.ChunkedArray:
         if "text" in self.candidates.schema.names:
@@ -272,8 +268,13 @@ def _write_version(
     version: int,
     frames: list[_ShardFrame],
     dedup: dedup_run.RunDedup,
+    texts: SpilledTexts,
 ) -> dict[str, Any]:
-    """Append this run's rows as new part files next to the previous version's files."""
+    """Append this run's rows as new part files next to the previous version's files.
+
+    ``texts``: the frames' candidates' texts, in order (read back from the run's spill file
+    rather than decoded from the shard files a second time).
+    """
     part = f"part-{version:06d}.parquet"
     decisions, story_ids = dedup.decisions, dedup.story_ids
     # The source of every copy a duplicate can point to (this run's kept ones, earlier ones).
@@ -293,15 +294,25 @@ def _write_version(
         for name in ("duplicates", "removed_lines", "rejects")
     }
 
-    def prepared(frame: _ShardFrame) -> tuple[_ShardFrame, pa.Table, pa.Table, pa.Table]:
-        kept, duplicates = _split(frame.with_texts(), decisions, kept_sources, story_ids)
+    def prepared(
+        job: tuple[_ShardFrame, np.ndarray],
+    ) -> tuple[_ShardFrame, pa.Table, pa.Table, pa.Table]:
+        frame, rows = job
+        text = texts.take(rows).cast(pa.string())
+        candidates = frame.candidates.append_column(schema.CANDIDATES.field("text"), text)
+        kept, duplicates = _split(candidates, decisions, kept_sources, story_ids)
         return frame, kept, duplicates, frame.removed_lines  # removed lines read once
 
+    bounds = np.cumsum([0] + [len(frame.candidates) for frame in frames]).tolist()
+    jobs = [
+        (frame, np.arange(lo, hi))
+        for frame, lo, hi in zip(frames, bounds[:-1], bounds[1:], strict=True)
+    ]
     workers = os.cpu_count() or 1
     try:
         # The next shards are read and split while this one is written, its files in parallel
         # (each writer gets one table per shard, in shard order; row groups of a fixed size).
-        for frame, kept, duplicates, removed_lines in ordered_map(prepared, frames, workers):
+        for frame, kept, duplicates, removed_lines in ordered_map(prepared, jobs, workers):
             writes = [
                 (simple["duplicates"], duplicates),
                 (simple["removed_lines"], removed_lines),

@@ -11,7 +11,8 @@ The steps, in order:
 4. story clusters over this run's kept articles plus the earlier articles holding one of their
    passage anchors (verified exactly: the few earlier texts needed are read back from the
    published articles);
-5. the index rows of this run's kept articles, published with the next version.
+5. the index rows of this run's kept articles, published with the next version (written in a
+   thread while the caller writes the version's files; :func:`install` waits for them).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from tasks.dedup_index import DedupIndex
 from tasks.memory import release_free_memory
 from tasks.store import OutputStore
 from tasks.stories import StoryConfig
+from tasks.threads import in_thread
 
 
 @dataclass(slots=True)
@@ -40,9 +43,19 @@ class RunDedup:
     decisions: dict[str, Decision]
     story_ids: dict[str, str]
     earlier_sources: dict[str, str] = field(default_factory=dict)  # kept copies of earlier runs
-    index_part: Path | None = None  # a file under dedup_index.scratch_dir
+    index_part: Future[Path] | None = None  # being written to a file under scratch_dir
     rebuilt: Path | None = None
     stats: dict[str, int] = field(default_factory=dict)
+
+    def index_written(self) -> Path | None:
+        """The index part's file once written (raises what writing it raised)."""
+        return self.index_part.result() if self.index_part is not None else None
+
+    def settle(self) -> None:
+        """Wait until nothing is being written any more, whatever the outcome (the caller's
+        own error, if any, is the one to report)."""
+        if self.index_part is not None:
+            wait([self.index_part])
 
 
 def open_index(
@@ -124,7 +137,9 @@ def run(
             kept, kept_ids, sources, origins, published, kept_signatures, story_ids, flat, offsets
         )
         target = dedup_index.scratch_dir(store.meta) / "part.parquet"
-        part = dedup_index.write_rows(chunks, cfg, story, target)
+        # Overlaps the caller's writing of the version (Parquet encoding and the compiled band
+        # keys run without the GIL); what the rows need is not changed meanwhile.
+        part = in_thread(dedup_index.write_rows, chunks, cfg, story, target)
     sizes = Counter(story_ids)
     stats = {
         "duplicates_of_earlier": sum(1 for d in decisions if d.earlier),
@@ -198,8 +213,10 @@ def _kept_signatures(
 
 
 def install(staging: Path, version: int, result: RunDedup) -> None:
-    """Put the run's index part (and a rebuilt index) into the version being staged."""
-    dedup_index.install(staging, result.index_part, version, result.rebuilt)
-    for written in (result.index_part, result.rebuilt):
+    """Put the run's index part (and a rebuilt index) into the version being staged, once
+    written."""
+    part = result.index_written()
+    dedup_index.install(staging, part, version, result.rebuilt)
+    for written in (part, result.rebuilt):
         if written is not None:
             shutil.rmtree(written.parent, ignore_errors=True)

@@ -82,6 +82,8 @@ class SpilledTexts(Sequence[str]):
         rows = np.where(rows < 0, rows + len(self), rows)
         if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
             raise IndexError("row out of range")
+        if not rows.size:
+            return pa.array([], type=pa.large_string())
         order = np.argsort(rows, kind="stable")
         ordered = rows[order]
         every_start, every_end = self._spans()

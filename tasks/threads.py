@@ -16,6 +16,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def in_thread(fn: Callable[..., R], *args: object) -> Future[R]:
+    """``fn(*args)`` started in a thread of its own (work that overlaps the caller's next
+    steps); the future gives its result, or raises its error."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when ``fn`` returns
+
+
 def ordered_map(
     fn: Callable[[T], R], items: Iterable[T], workers: int, in_flight: int | None = None
 ) -> Iterator[R]:

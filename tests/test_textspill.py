@@ -25,6 +25,7 @@ def test_random_access_in_any_order_matches_the_input(tmp_path):
         assert spilled[-1] == texts[-1]
         assert spilled[10:13] == texts[10:13]
         assert list(spilled) == texts
+        assert spilled.take([]).to_pylist() == []
         with pytest.raises(IndexError):
             spilled[len(texts)]
 
