@@ -134,6 +134,27 @@ def passages_flat(
     return kernels.text_passages(hashes, counts, cfg.passage_words, cfg.anchor_words, _ANCHOR_SHIFT)
 
 
+def usable_passages(
+    texts: Sequence[str], cfg: StoryConfig, usable: story_pairs.Membership
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`passages_flat` of the texts restricted to the passages whose anchor is
+    ``usable``, as ``(hashes, owner)``: what the passage join keeps, in one compiled pass that
+    never hashes or sorts the other passages (most of them: most anchors are held by one
+    article). A passage's anchor depends only on its own words, so the filter does not depend
+    on which occurrence of a repeated passage is looked at."""
+    hashes, counts = words.word_hashes(texts)
+    return kernels.text_usable_passages(
+        hashes,
+        counts,
+        cfg.passage_words,
+        cfg.anchor_words,
+        _ANCHOR_SHIFT,
+        usable.table,
+        usable.mask,
+        usable.values,
+    )
+
+
 def passage_sets(texts: Sequence[str], cfg: StoryConfig) -> list[np.ndarray]:
     """Per text, its distinct ``passage_words``-word shingle hashes, sorted (may be empty)."""
     return [hashes for hashes, _ in passages(texts, cfg)]
@@ -289,7 +310,7 @@ def assign(
     x, y = story_pairs.shared_passage_pairs(
         a,
         b,
-        lambda nodes: passages_flat(text_of(nodes), cfg),
+        lambda nodes, usable: usable_passages(text_of(nodes), cfg, usable),
         holders,
         cfg.max_anchor_docs,
         n,

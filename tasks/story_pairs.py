@@ -29,9 +29,10 @@ import numpy as np
 from tasks import lsh
 from tasks.threads import ordered_map
 
-#: The passages of some nodes, flat: hashes, their anchors, and the position of each one's node
-#: in the list asked for (:func:`tasks.stories.passages_flat`).
-PassagesOf = Callable[[list[int]], tuple[np.ndarray, np.ndarray, np.ndarray]]
+#: The usable passages of some nodes, flat: of each node, its distinct passages whose anchor is
+#: among the given usable anchors; their hashes, and the position of each one's node in the
+#: list asked for (:func:`tasks.stories.usable_passages`).
+PassagesOf = Callable[[list[int], "Membership"], tuple[np.ndarray, np.ndarray]]
 
 _BATCH = 4096
 _PART_BITS = 5
@@ -66,14 +67,13 @@ def shared_passage_pairs(
     if not usable.size or not nodes.size:
         return empty, empty
     pairs = lsh.PairSet(int(nodes.max()) + 1)
-    is_usable = _Membership(usable)
+    is_usable = Membership(usable)
     with tempfile.TemporaryDirectory(prefix=".staging-passages-", dir=scratch) as tmp:
         parts = [Path(tmp) / f"{k:02d}" for k in range(_PARTS)]
 
         def usable_passages(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            passage, anchor, position = passages_of(batch.tolist())
-            keep = is_usable(anchor)
-            return passage[keep], batch[position[keep]]
+            passage, position = passages_of(batch.tolist(), is_usable)
+            return passage, batch[position]
 
         batches = (nodes[lo : lo + _BATCH] for lo in range(0, nodes.size, _BATCH))
         for hashes, owners in ordered_map(usable_passages, batches, workers):
@@ -96,7 +96,7 @@ def _append_by_part(parts: list[Path], hashes: np.ndarray, owners: np.ndarray) -
             rows[bounds[k] : bounds[k + 1]].tofile(sink)
 
 
-class _Membership:
+class Membership:
     """Which queries are among some sorted uint64 values (hashes, so their low bits are
     uniform). Most passages' anchors are held by one article only, so a table of the values'
     low bits rules out most queries with one lookup; a binary search settles the rest (a
