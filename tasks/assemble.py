@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -296,12 +297,17 @@ def _write_version(
 
     def prepared(
         job: tuple[_ShardFrame, np.ndarray],
-    ) -> tuple[_ShardFrame, pa.Table, pa.Table, pa.Table]:
+    ) -> tuple[_ShardFrame, list[tuple[str, pa.Table]], pa.Table, pa.Table]:
+        """A frame's tables as written: articles by language, duplicates, removed lines."""
         frame, rows = job
         text = texts.take(rows).cast(pa.string())
         candidates = frame.candidates.append_column(schema.CANDIDATES.field("text"), text)
         kept, duplicates = _split(candidates, decisions, kept_sources, story_ids)
-        return frame, kept, duplicates, frame.removed_lines  # removed lines read once
+        articles = [
+            (language, table.select(file_schema.names).cast(file_schema))
+            for language, table in _by_language(kept)
+        ]
+        return frame, articles, duplicates, frame.removed_lines  # removed lines read once
 
     bounds = np.cumsum([0] + [len(frame.candidates) for frame in frames]).tolist()
     jobs = [
@@ -312,36 +318,39 @@ def _write_version(
     try:
         # The next shards are read and split while this one is written, its files in parallel
         # (each writer gets one table per shard, in shard order; row groups of a fixed size).
-        for frame, kept, duplicates, removed_lines in ordered_map(prepared, jobs, workers):
-            writes = [
-                (simple["duplicates"], duplicates),
-                (simple["removed_lines"], removed_lines),
-                (simple["rejects"], frame.rejects),
-            ]
-            for language, table in _by_language(kept):
-                writer = article_writers.get(language)
-                if writer is None:
-                    folder = partition_dir(staging / "articles", "language", language)
-                    folder.mkdir(parents=True, exist_ok=True)
-                    writer = RowGroupWriter(folder / part, file_schema, **_PARQUET)
-                    article_writers[language] = writer
-                writes.append((writer, table.select(file_schema.names).cast(file_schema)))
-                languages[language] += len(table)
-            for _ in ordered_map(_write, writes, workers):
-                pass
-            written["articles"] += len(kept)
-            written["duplicates"] += len(duplicates)
-            written["removed_lines"] += len(removed_lines)
-            written["rejects"] += len(frame.rejects)
-            pause_point("version-writing")
+        with ThreadPoolExecutor(workers) as pool:  # waits for the writes before closing
+            for frame, articles, duplicates, removed_lines in ordered_map(prepared, jobs, workers):
+                writes = [
+                    (simple["duplicates"], duplicates),
+                    (simple["removed_lines"], removed_lines),
+                    (simple["rejects"], frame.rejects),
+                ]
+                for language, table in articles:
+                    writer = article_writers.get(language)
+                    if writer is None:
+                        folder = partition_dir(staging / "articles", "language", language)
+                        folder.mkdir(parents=True, exist_ok=True)
+                        writer = RowGroupWriter(folder / part, file_schema, **_PARQUET)
+                        article_writers[language] = writer
+                    writes.append((writer, table))
+                    languages[language] += len(table)
+                for done in [pool.submit(_write, job) for job in writes]:
+                    done.result()
+                written["articles"] += sum(len(table) for _, table in articles)
+                written["duplicates"] += len(duplicates)
+                written["removed_lines"] += len(removed_lines)
+                written["rejects"] += len(frame.rejects)
+                pause_point("version-writing")
         if not article_writers and not any((staging / "articles").rglob("*.parquet")):
             # Readers (DuckDB, polars) fail on a dataset without files: publish an empty one.
             folder = partition_dir(staging / "articles", "language", _UNDETERMINED)
             folder.mkdir(parents=True, exist_ok=True)
             pq.write_table(file_schema.empty_table(), folder / part, **_PARQUET)
-    finally:
-        for writer in [*article_writers.values(), *simple.values()]:
-            writer.close()
+    finally:  # each writer's last row group written, the files closed, in parallel
+        with ThreadPoolExecutor(workers) as pool:
+            closing = [pool.submit(w.close) for w in [*article_writers.values(), *simple.values()]]
+        for done in closing:
+            done.result()
     return {**written, "languages": dict(sorted(languages.items()))}
 
 

@@ -69,16 +69,35 @@ class PairSet:
         self.done = np.empty(0, dtype=np.uint64)
         self.pending: list[np.ndarray] = []
         self.size = 0
+        self.runs = True  # every pending array is sorted and distinct
+
+    def encode(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The keys of pairs ``(a, b)`` (for :meth:`add_sorted`)."""
+        return a.astype(np.uint64) * self.n + b.astype(np.uint64)
 
     def add(self, a: np.ndarray, b: np.ndarray) -> None:
-        self.pending.append(a.astype(np.uint64) * self.n + b.astype(np.uint64))
-        self.size += a.size
+        self._pend(self.encode(a, b), False)
+
+    def add_sorted(self, keys: np.ndarray) -> None:
+        """Add pairs already encoded, sorted and distinct (:func:`sorted_unique` of
+        :meth:`encode`, done in a worker thread): compacting then only merges sorted runs."""
+        self._pend(keys, True)
+
+    def _pend(self, keys: np.ndarray, runs: bool) -> None:
+        self.pending.append(keys)
+        self.runs = self.runs and runs
+        self.size += keys.size
         if self.size > _DEDUP_EVERY:
             self._compact()
 
     def _compact(self) -> None:
-        self.done = sorted_unique(np.concatenate([self.done, *self.pending]))
-        self.pending, self.size = [], 0
+        joined = np.concatenate([self.done, *self.pending])
+        if self.runs:  # timsort merges the sorted runs (~6x a quicksort of the same values)
+            joined.sort(kind="stable")
+            self.done = joined[np.concatenate(([True], joined[1:] != joined[:-1]))[: joined.size]]
+        else:
+            self.done = sorted_unique(joined)
+        self.pending, self.size, self.runs = [], 0, True
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         self._compact()

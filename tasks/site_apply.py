@@ -15,7 +15,7 @@ import hashlib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, Self, TypeVar
@@ -42,6 +42,7 @@ from tasks.site_boilerplate import (
     site_of,
 )
 from tasks.textspill import SpilledTexts
+from tasks.threads import ordered_map
 
 _WORD = re.compile(r"\w+")
 _RECORD_SUFFIX = re.compile(r"#\d+$")
@@ -113,7 +114,7 @@ def strip_site_boilerplate(
     if len(texts) != starts[-1]:
         raise ValueError(f"{len(texts)} texts for {starts[-1]} candidates")
     workers = os.cpu_count() or 1
-    signatures = _Stacked([frames[n] for n in parts], starts)
+    signatures = _Stacked([frames[n] for n in parts], starts, workers)
     findings = site_findings(
         doc_ids, sources, sites, texts, signatures, config.dedup, config.site, workers
     )
@@ -149,10 +150,11 @@ def strip_site_boilerplate(
 
 class _Stacked:
     """The signatures of several frames as one sequence of rows, read from the frames only
-    for the rows asked for (the statistics need those of the sites with candidate lines)."""
+    for the rows asked for (the statistics need those of the sites with candidate lines);
+    ``workers`` threads read the frames' files (numpy's reads run without the GIL)."""
 
-    def __init__(self, frames: Sequence[Frame], starts: np.ndarray) -> None:
-        self.frames, self.starts = frames, starts
+    def __init__(self, frames: Sequence[Frame], starts: np.ndarray, workers: int = 1) -> None:
+        self.frames, self.starts, self.workers = frames, starts, workers
 
     def take(self, rows: np.ndarray) -> Signatures:
         rows = np.asarray(rows, dtype=np.int64)
@@ -161,12 +163,13 @@ class _Stacked:
         owners, bounds = np.unique(part[order], return_index=True)
         bounds = [*bounds.tolist(), rows.size]
 
-        def pieces() -> Iterator[tuple[np.ndarray, Signatures]]:
-            for k, lo, hi in zip(owners.tolist(), bounds, bounds[1:], strict=False):
-                at = order[lo:hi]
-                yield at, self.frames[k].signatures.take(rows[at] - self.starts[k])
+        def piece(job: tuple[int, int, int]) -> tuple[np.ndarray, Signatures]:
+            k, lo, hi = job
+            at = order[lo:hi]
+            return at, self.frames[k].signatures.take(rows[at] - self.starts[k])
 
-        return Signatures.scatter(pieces(), rows.size)
+        jobs = zip(owners.tolist(), bounds, bounds[1:], strict=False)
+        return Signatures.scatter(ordered_map(piece, jobs, self.workers), rows.size)
 
 
 def _frame_outcomes(

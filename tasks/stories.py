@@ -200,8 +200,9 @@ def candidate_pairs(
     parts = _PARTS if flat.size > _PART_MIN else 1
     part_of = ((flat >> _PART_SHIFT) % np.uint64(parts)).astype(np.uint8) if parts > 1 else None
 
-    def grouped(part: int) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        """Slice ``part``'s shared anchors, their holder counts and its candidate pairs."""
+    def grouped(part: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slice ``part``'s shared anchors, their holder counts and its candidate pairs
+        (encoded, sorted and distinct)."""
         values, owners = _slice(flat, offsets, part_of, part)
         if old_values.size:
             keep = (old_values >> _PART_SHIFT) % np.uint64(parts) == part
@@ -216,15 +217,16 @@ def candidate_pairs(
         size = ends - starts
         shared = size >= 2
         usable = shared & (size <= cfg.max_anchor_docs)
-        found = list(lsh.group_pairs(owners, starts[usable], ends[usable], n))
-        return values[starts[shared]], size[shared], found
+        groups = lsh.group_pairs(owners, starts[usable], ends[usable], n)
+        found = [pairs.encode(a, b) for a, b in groups]
+        keys = lsh.sorted_unique(np.concatenate(found)) if found else np.empty(0, np.uint64)
+        return values[starts[shared]], size[shared], keys
 
     # One slice per thread in flight: each holds its slice's work arrays.
-    for values, sizes, found in ordered_map(grouped, range(parts), workers, workers):
+    for values, sizes, keys in ordered_map(grouped, range(parts), workers, workers):
         table_values.append(values)
         table_sizes.append(sizes)
-        for a, b in found:
-            pairs.add(a, b)
+        pairs.add_sorted(keys)
     values = np.concatenate(table_values) if table_values else np.empty(0, np.uint64)
     sizes = np.concatenate(table_sizes) if table_sizes else np.empty(0, np.int64)
     order = np.argsort(values, kind="stable")

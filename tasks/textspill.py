@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,7 @@ class SpilledTexts(Sequence[str]):
         self._path = Path(path)
         self._starts, self._ends = spans
         self._added: list[tuple[np.ndarray, np.ndarray]] = []  # joined on the next read
+        self._lock = threading.Lock()
         self._size = int(self._starts.size)
         self._fd = os.open(path, os.O_RDONLY)
 
@@ -47,12 +49,13 @@ class SpilledTexts(Sequence[str]):
         return self._size
 
     def _spans(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._added:
-            starts, ends = zip(*self._added, strict=True)
-            self._starts = np.concatenate((self._starts, *starts))
-            self._ends = np.concatenate((self._ends, *ends))
-            self._added = []
-        return self._starts, self._ends
+        with self._lock:  # batches are read from several threads
+            if self._added:
+                starts, ends = zip(*self._added, strict=True)
+                self._starts = np.concatenate((self._starts, *starts))
+                self._ends = np.concatenate((self._ends, *ends))
+                self._added = []
+            return self._starts, self._ends
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -110,13 +113,13 @@ class SpilledTexts(Sequence[str]):
     def extend(self, texts: Sequence[str]) -> np.ndarray:
         """Append ``texts`` to the file and to this sequence; returns their rows. (Texts
         rewritten after the spill: the file only grows, no row already given changes.)"""
-        with open(self._path, "ab") as sink:
+        data, bounds = words.encode(texts)
+        with self._lock, open(self._path, "ab") as sink:
             base = sink.tell()
-            data, bounds = words.encode(texts)
             sink.write(memoryview(data[bounds[0] : bounds[-1]]))
-        rows = np.arange(self._size, self._size + len(texts), dtype=np.int64)
-        self._added.append((base + bounds[:-1] - bounds[0], base + bounds[1:] - bounds[0]))
-        self._size += len(texts)
+            rows = np.arange(self._size, self._size + len(texts), dtype=np.int64)
+            self._added.append((base + bounds[:-1] - bounds[0], base + bounds[1:] - bounds[0]))
+            self._size += len(texts)
         return rows
 
     def select(self, rows: np.ndarray | Sequence[int]) -> SpilledTexts:

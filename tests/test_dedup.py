@@ -23,6 +23,7 @@ from tasks.dedup import (
     compute_signatures,
     deduplicate,
     deduplicate_texts,
+    exact_groups,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "syndicated"
@@ -619,3 +620,13 @@ def lsh_pairs(sigs: Signatures) -> tuple[np.ndarray, np.ndarray]:
 
     a, b, _ = lsh.candidate_pairs(sigs.matrix, np.arange(len(sigs)), DedupConfig().bands)
     return a, b
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_groups_number_equal_rows_as_numpy_unique(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 2000))
+    high = rng.integers(0, 4, (n, 2)).astype(np.uint64) * np.uint64(1 << 62)
+    hashes = high + rng.integers(0, 3, (n, 2)).astype(np.uint64)  # many equal rows
+    _, expected = np.unique(hashes, axis=0, return_inverse=True)
+    assert np.array_equal(exact_groups(hashes), expected.reshape(-1))
