@@ -436,12 +436,60 @@ def deduplicate(
     ``doc_id`` does not depend on that order.
     """
     cfg = cfg or DedupConfig()
+    origins = origins if origins is not None else sources
+    clusters = _cluster(
+        doc_ids, sources, signatures, cfg, texts, published, verify, origins, earlier, workers
+    )
+    if clusters is None:
+        return []
+    return _decide(doc_ids, sources, published, origins, signatures, cfg, earlier, *clusters)
+
+
+def kept_copies(
+    doc_ids: Sequence[str],
+    sources: Sequence[str],
+    signatures: Signatures,
+    cfg: DedupConfig | None = None,
+    *,
+    texts: Sequence[str] | None = None,
+    published: Sequence[str | None] | None = None,
+    origins: Sequence[str] | None = None,
+    workers: int = 1,
+) -> np.ndarray:
+    """The row of the copy :func:`deduplicate` keeps for each document (its own row when it
+    is kept), without a :class:`Decision` per document or the dropped copies' similarity to
+    it: the clusters alone (the site statistics count stories)."""
+    cfg = cfg or DedupConfig()
+    origins = origins if origins is not None else sources
+    clusters = _cluster(
+        doc_ids, sources, signatures, cfg, texts, published, None, origins, None, workers
+    )
+    if clusters is None:
+        return np.empty(0, dtype=np.int64)
+    uf = clusters[0]
+    key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
+    return _kept(uf.roots(), len(doc_ids), 0, key)[0]
+
+
+def _cluster(
+    doc_ids: Sequence[str],
+    sources: Sequence[str],
+    signatures: Signatures,
+    cfg: DedupConfig,
+    texts: Sequence[str] | None,
+    published: Sequence[str | None] | None,
+    verify: Verify | None,
+    origins: Sequence[str],
+    earlier: Earlier | None,
+    workers: int,
+) -> tuple[dedup_link.UnionFind, np.ndarray, np.ndarray, dedup_link.ExactVerifier | None] | None:
+    """The clusters (``uf``: nodes ``n + j`` are the earlier articles), each document's exact
+    group and its representative, and the verifier (exact mode); None without documents."""
     n = len(doc_ids)
     verify = verify or ("exact" if texts is not None else "estimate")
-    origins = origins if origins is not None else sources
     _check_inputs(doc_ids, sources, signatures, cfg, texts, published, verify, origins, earlier)
     if n == 0:
-        return []
+        return None
 
     m = len(earlier) if earlier is not None else 0
     uf = dedup_link.UnionFind(n + m)
@@ -459,9 +507,16 @@ def deduplicate(
     a, b, big = lsh.candidate_pairs(signatures.matrix, active, cfg.bands, workers=workers)
     verifier = None
     if verify == "exact" and texts is not None:
+        # The policy's order of the documents verification compares: the members of every
+        # exact group with a candidate (its representative). Only their relative order
+        # counts, so the other documents (most, at scale) are not ranked.
         key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
-        rank = np.empty(n, dtype=np.int64)
-        rank[sorted(range(n), key=key)] = np.arange(n)
+        compared = np.concatenate((a, b, *(np.asarray(g, dtype=np.int64) for g in big)))
+        involved = np.zeros(int(group_of.max()) + 1, dtype=bool)
+        involved[group_of[compared]] = True
+        ranked = np.flatnonzero(involved[group_of])
+        rank = np.full(n, n, dtype=np.int64)
+        rank[sorted(ranked.tolist(), key=key)] = np.arange(ranked.size)
         group_best = np.full(int(group_of.max()) + 1, n, dtype=np.int64)
         np.minimum.at(group_best, group_of, rank)
         verifier = dedup_link.ExactVerifier(
@@ -472,19 +527,7 @@ def deduplicate(
         dedup_link.link_earlier(
             rep[earlier.new_rows], earlier.earlier_rows, signatures, earlier.signatures, cfg, uf, n
         )
-    return _decide(
-        doc_ids,
-        sources,
-        published,
-        origins,
-        signatures,
-        cfg,
-        earlier,
-        uf,
-        group_of,
-        rep,
-        verifier,
-    )
+    return uf, group_of, rep, verifier
 
 
 def exact_groups(hashes: np.ndarray) -> np.ndarray:
@@ -533,24 +576,8 @@ def _decide(
     else:
         key = _canonical_key(cfg, doc_ids, sources, signatures.char_lengths, published, origins)
     roots = uf.roots()
+    keep, size = _kept(roots, n, m, key)
     run_roots = roots[:n]
-    size = np.bincount(run_roots, minlength=n + m)  # this run's documents per cluster
-    shared = size[run_roots] > 1
-    joined = size[roots[n:]] > 0  # earlier articles in a cluster of this run's documents
-    ranked = np.concatenate((np.flatnonzero(shared), n + np.flatnonzero(joined)))
-    order = np.array(sorted(ranked.tolist(), key=key), dtype=np.int64)
-    rank = np.full(n + m, n + m, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    # Kept copy of each cluster: the best earlier article in it if any, else the best member.
-    best = np.full(n + m, n + m, dtype=np.int64)
-    np.minimum.at(best, run_roots[shared], rank[:n][shared])
-    best_earlier = np.full(n + m, n + m, dtype=np.int64)
-    np.minimum.at(best_earlier, roots[n:][joined], rank[n:][joined])
-    best = np.where(best_earlier < n + m, best_earlier, best)
-    keep_rank = best[run_roots]
-    keep = np.arange(n)  # a document alone in its cluster keeps itself
-    clustered = keep_rank < n + m
-    keep[clustered] = order[keep_rank[clustered]]
 
     decisions: list[Decision | None] = [None] * n
     near_pairs: list[tuple[int, int]] = []  # (dropped doc, its kept copy), both of this run
@@ -583,6 +610,32 @@ def _decide(
         ):
             decisions[i] = _dropped(doc_ids[i], earlier.doc_ids[row], sim, cont, method, True)
     return [d for d in decisions if d is not None]
+
+
+def _kept(
+    roots: np.ndarray, n: int, m: int, key: Callable[[int], tuple]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The node of each document's kept copy (``n + j``: earlier article ``j``) and this run's
+    documents per cluster root, from the clusters' ``roots`` and the policy's ``key``."""
+    run_roots = roots[:n]
+    size = np.bincount(run_roots, minlength=n + m)  # this run's documents per cluster
+    shared = size[run_roots] > 1
+    joined = size[roots[n:]] > 0  # earlier articles in a cluster of this run's documents
+    ranked = np.concatenate((np.flatnonzero(shared), n + np.flatnonzero(joined)))
+    order = np.array(sorted(ranked.tolist(), key=key), dtype=np.int64)
+    rank = np.full(n + m, n + m, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    # Kept copy of each cluster: the best earlier article in it if any, else the best member.
+    best = np.full(n + m, n + m, dtype=np.int64)
+    np.minimum.at(best, run_roots[shared], rank[:n][shared])
+    best_earlier = np.full(n + m, n + m, dtype=np.int64)
+    np.minimum.at(best_earlier, roots[n:][joined], rank[n:][joined])
+    best = np.where(best_earlier < n + m, best_earlier, best)
+    keep_rank = best[run_roots]
+    keep = np.arange(n)  # a document alone in its cluster keeps itself
+    clustered = keep_rank < n + m
+    keep[clustered] = order[keep_rank[clustered]]
+    return keep, size
 
 
 def _dropped(

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from tasks import textspill, words
-from tasks.dedup import DedupConfig, Signatures, deduplicate
+from tasks.dedup import DedupConfig, Signatures, kept_copies
 from tasks.threads import ordered_map
 
 RULE = "site-recurring-line"
@@ -315,7 +315,8 @@ def _stories(
     cfg: SiteBoilerplateConfig,
     workers: int = 1,
 ) -> np.ndarray:
-    """The story of each of ``rows``: the row of the copy :func:`deduplicate` keeps."""
+    """The story of each of ``rows``: the row of the copy :func:`deduplicate` keeps
+    (:func:`kept_copies`: the clusters without a decision per document)."""
     loose = replace(
         dedup,
         jaccard_threshold=cfg.story_jaccard,
@@ -324,16 +325,12 @@ def _stories(
         policy="longest",
         source_priority=(),
     )
-    ids = [doc_ids[i] for i in rows.tolist()]
-    decisions = deduplicate(
-        ids,
+    kept = kept_copies(
+        [doc_ids[i] for i in rows.tolist()],
         [sources[i] for i in rows.tolist()],
         signatures.take(rows),
         loose,
         texts=textspill.Rows(texts, rows),
         workers=workers,
     )
-    position = {doc_id: row for doc_id, row in zip(ids, rows.tolist(), strict=True)}
-    return np.fromiter(
-        (position[d.duplicate_of or d.doc_id] for d in decisions), dtype=np.int64, count=rows.size
-    )
+    return rows[kept]

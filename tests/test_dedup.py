@@ -24,6 +24,7 @@ from tasks.dedup import (
     deduplicate,
     deduplicate_texts,
     exact_groups,
+    kept_copies,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "syndicated"
@@ -630,3 +631,26 @@ def test_exact_groups_number_equal_rows_as_numpy_unique(seed: int) -> None:
     hashes = high + rng.integers(0, 3, (n, 2)).astype(np.uint64)  # many equal rows
     _, expected = np.unique(hashes, axis=0, return_inverse=True)
     assert np.array_equal(exact_groups(hashes), expected.reshape(-1))
+
+
+def test_kept_copies_are_the_decisions_kept_copies() -> None:
+    base = " ".join(f"word{i}" for i in range(120))
+    texts = [
+        base,
+        base.replace("word7 ", "changed "),  # a near copy
+        base,  # an exact copy
+        "something else entirely " * 20,
+        ("something else entirely " * 20).upper(),  # exact after casefolding
+        "a short unrelated brief about the harbour",
+    ]
+    ids = [f"d{i}" for i in range(len(texts))][::-1]  # doc_ids not in row order
+    sources = ["s2", "s1", "s3", "s1", "s2", "s9"]
+    cfg = DedupConfig()
+    signatures = compute_signatures(texts, cfg)
+    decisions = deduplicate(ids, sources, signatures, cfg, texts=texts)
+    position = {doc_id: row for row, doc_id in enumerate(ids)}
+    expected = [position[d.duplicate_of or d.doc_id] for d in decisions]
+    kept = kept_copies(ids, sources, signatures, cfg, texts=texts, workers=2)
+    assert kept.tolist() == expected
+    assert len(set(expected)) == 3
+    assert kept_copies([], [], signatures.take(np.arange(0)), cfg, texts=[]).size == 0
