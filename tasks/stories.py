@@ -135,7 +135,7 @@ def passages_flat(
 
 
 def usable_passages(
-    texts: Sequence[str], cfg: StoryConfig, usable: story_pairs.Membership
+    texts: Sequence[str], cfg: StoryConfig, usable: lsh.Membership
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`passages_flat` of the texts restricted to the passages whose anchor is
     ``usable``, as ``(hashes, owner)``: what the passage join keeps, in one compiled pass that

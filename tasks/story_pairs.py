@@ -32,7 +32,7 @@ from tasks.threads import ordered_map
 #: The usable passages of some nodes, flat: of each node, its distinct passages whose anchor is
 #: among the given usable anchors; their hashes, and the position of each one's node in the
 #: list asked for (:func:`tasks.stories.usable_passages`).
-PassagesOf = Callable[[list[int], "Membership"], tuple[np.ndarray, np.ndarray]]
+PassagesOf = Callable[[list[int], lsh.Membership], tuple[np.ndarray, np.ndarray]]
 
 _BATCH = 4096
 _PART_BITS = 5
@@ -67,7 +67,7 @@ def shared_passage_pairs(
     if not usable.size or not nodes.size:
         return empty, empty
     pairs = lsh.PairSet(int(nodes.max()) + 1)
-    is_usable = Membership(usable)
+    is_usable = lsh.Membership(usable)
     with tempfile.TemporaryDirectory(prefix=".staging-passages-", dir=scratch) as tmp:
         parts = [Path(tmp) / f"{k:02d}" for k in range(_PARTS)]
 
@@ -103,29 +103,6 @@ def _by_part(hashes: np.ndarray, owners: np.ndarray) -> list[tuple[int, np.ndarr
     rows = np.stack([hashes[order], owners[order].astype(np.uint64)], axis=1)
     bounds = np.searchsorted(part[order], np.arange(_PARTS + 1))
     return [(k, rows[bounds[k] : bounds[k + 1]]) for k in np.flatnonzero(np.diff(bounds)).tolist()]
-
-
-class Membership:
-    """Which queries are among some sorted uint64 values (hashes, so their low bits are
-    uniform). Most passages' anchors are held by one article only, so a table of the values'
-    low bits rules out most queries with one lookup; a binary search settles the rest (a
-    binary search for every query was ~100 ns each, for ~250 queries an article)."""
-
-    def __init__(self, sorted_values: np.ndarray) -> None:
-        bits = int(np.clip(np.ceil(np.log2(max(sorted_values.size, 1) * 16)), 16, 26))
-        self.mask = np.uint64((1 << bits) - 1)
-        self.values = sorted_values
-        self.table = np.zeros(1 << bits, dtype=bool)
-        self.table[sorted_values & self.mask] = True
-
-    def __call__(self, queries: np.ndarray) -> np.ndarray:
-        found = self.table[queries & self.mask]
-        maybe = np.flatnonzero(found)
-        if self.values.size and maybe.size:
-            asked = queries[maybe]
-            where = np.minimum(np.searchsorted(self.values, asked), self.values.size - 1)
-            found[maybe] = self.values[where] == asked
-        return found
 
 
 def _pairs_in_groups(

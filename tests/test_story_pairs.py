@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from tasks import kernels, stories, story_pairs, words
+from tasks import kernels, lsh, stories, story_pairs, words
 from tasks.stories import StoryConfig
 
 VOCABULARY = [f"w{i}" for i in range(60)]  # small: texts share many 8-word runs by chance
@@ -111,7 +111,7 @@ def test_membership_matches_isin(size: int) -> None:
         (values, near, rng.integers(0, 1 << 52, 20_000, dtype=np.uint64), np.array([0], np.uint64))
     )
     rng.shuffle(queries)
-    found = story_pairs.Membership(values)(queries)
+    found = lsh.Membership(values)(queries)
     assert found.dtype == bool
     assert np.array_equal(found, np.isin(queries, values))
 
@@ -180,7 +180,7 @@ def test_usable_passages_are_the_passages_whose_anchor_is_usable(seed: int) -> N
     hashes, anchors, owner = stories.passages_flat(texts, cfg)
     rng = np.random.default_rng(seed)
     usable = np.unique(rng.choice(anchors, anchors.size // 3)) if anchors.size else anchors
-    got_hashes, got_owner = stories.usable_passages(texts, cfg, story_pairs.Membership(usable))
+    got_hashes, got_owner = stories.usable_passages(texts, cfg, lsh.Membership(usable))
     keep = np.isin(anchors, usable)
     assert np.array_equal(got_hashes, hashes[keep])
     assert np.array_equal(got_owner, owner[keep])
