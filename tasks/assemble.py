@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from tasks import dedup_run, schema
 from tasks.config import PipelineConfig
 from tasks.counts import Counts
-from tasks.dedup import Decision, Signatures
+from tasks.dedup import Decisions, Signatures
 from tasks.dedup_index import origin
 from tasks.memory import release_free_memory
 from tasks.pause import pause_point
@@ -84,7 +84,7 @@ def assemble_run(
             decisions = dedup.decisions
             version, staging = store.begin()
             try:  # the dedup index part is written meanwhile
-                written = _write_version(staging, version, frames, dedup, texts)
+                written, removed = _write_version(staging, version, frames, dedup, texts)
             finally:
                 dedup.settle()
     dedup_run.install(staging, version, dedup)
@@ -125,7 +125,7 @@ def assemble_run(
         summary=summary,
         counts=counts.to_dict(),
         top_clusters=_top_clusters(frames, decisions),
-        top_removed_lines=_top_removed(frames),
+        top_removed_lines=_top_removed(removed),
     )
 
 
@@ -238,7 +238,7 @@ def _decide(
     """``texts``: the frames' candidates' texts, in order."""
     parts = [f for f in frames if len(f.candidates)]
     if not parts:
-        return dedup_run.RunDedup(decisions={}, story_ids={})
+        return dedup_run.RunDedup(decisions=Decisions.empty(), story_ids=[])
     doc_ids = [i for f in parts for i in f.candidates.column("doc_id").to_pylist()]
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
@@ -270,26 +270,32 @@ def _write_version(
     frames: list[_ShardFrame],
     dedup: dedup_run.RunDedup,
     texts: SpilledTexts,
-) -> dict[str, Any]:
-    """Append this run's rows as new part files next to the previous version's files.
+) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
+    """Append this run's rows as new part files next to the previous version's files; returns
+    what was written and how often each line was removed by each rule (for the report).
 
     ``texts``: the frames' candidates' texts, in order (read back from the run's spill file
     rather than decoded from the shard files a second time).
     """
     part = f"part-{version:06d}.parquet"
-    decisions, story_ids = dedup.decisions, dedup.story_ids
-    # The source of every copy a duplicate can point to (this run's kept ones, earlier ones).
-    kept_sources = dict(dedup.earlier_sources)
-    for frame in frames:
-        columns = frame.candidates.select(["doc_id", "source"]).to_pydict()
-        for doc_id, source in zip(columns["doc_id"], columns["source"], strict=True):
-            if decisions[doc_id].kept:
-                kept_sources[doc_id] = source
+    # The run's rows are the frames' candidates in order (the rows of dedup.decisions).
+    bounds = np.cumsum([0] + [len(frame.candidates) for frame in frames]).tolist()
+    kept = dedup.decisions.kept
+    run = _RunRows(
+        dedup,
+        pa.chunked_array(
+            [c for f in frames for c in f.candidates.column("source").chunks], pa.string()
+        ),
+        kept,
+        np.flatnonzero(kept),
+        pa.array(dedup.story_ids, pa.string()),
+    )
 
     article_writers: dict[str, RowGroupWriter] = {}
     file_schema = schema.ARTICLES.remove(schema.ARTICLES.get_field_index("language"))
     written = Counter()
     languages: Counter[str] = Counter()
+    removed: Counter[tuple[str, str]] = Counter()
     simple = {
         name: RowGroupWriter(staging / name / part, schema.DATASETS[name], **_PARQUET)
         for name in ("duplicates", "removed_lines", "rejects")
@@ -297,19 +303,20 @@ def _write_version(
 
     def prepared(
         job: tuple[_ShardFrame, np.ndarray],
-    ) -> tuple[_ShardFrame, list[tuple[str, pa.Table]], pa.Table, pa.Table]:
-        """A frame's tables as written: articles by language, duplicates, removed lines."""
+    ) -> tuple[_ShardFrame, list[tuple[str, pa.Table]], pa.Table, pa.Table, Counter]:
+        """A frame's tables as written: articles by language, duplicates, removed lines (and
+        their counts)."""
         frame, rows = job
         text = texts.take(rows).cast(pa.string())
         candidates = frame.candidates.append_column(schema.CANDIDATES.field("text"), text)
-        kept, duplicates = _split(candidates, decisions, kept_sources, story_ids)
+        kept, duplicates = run.split(candidates, int(rows[0]) if rows.size else 0)
         articles = [
             (language, table.select(file_schema.names).cast(file_schema))
             for language, table in _by_language(kept)
         ]
-        return frame, articles, duplicates, frame.removed_lines  # removed lines read once
+        removed_lines = frame.removed_lines  # read once
+        return frame, articles, duplicates, removed_lines, _removed_counts(removed_lines)
 
-    bounds = np.cumsum([0] + [len(frame.candidates) for frame in frames]).tolist()
     jobs = [
         (frame, np.arange(lo, hi))
         for frame, lo, hi in zip(frames, bounds[:-1], bounds[1:], strict=True)
@@ -319,7 +326,9 @@ def _write_version(
         # The next shards are read and split while this one is written, its files in parallel
         # (each writer gets one table per shard, in shard order; row groups of a fixed size).
         with ThreadPoolExecutor(workers) as pool:  # waits for the writes before closing
-            for frame, articles, duplicates, removed_lines in ordered_map(prepared, jobs, workers):
+            tables = ordered_map(prepared, jobs, workers)
+            for frame, articles, duplicates, removed_lines, counted in tables:
+                removed.update(counted)
                 writes = [
                     (simple["duplicates"], duplicates),
                     (simple["removed_lines"], removed_lines),
@@ -351,7 +360,7 @@ def _write_version(
             closing = [pool.submit(w.close) for w in [*article_writers.values(), *simple.values()]]
         for done in closing:
             done.result()
-    return {**written, "languages": dict(sorted(languages.items()))}
+    return {**written, "languages": dict(sorted(languages.items()))}, removed
 
 
 def _write(job: tuple[RowGroupWriter, pa.Table]) -> None:
@@ -359,46 +368,62 @@ def _write(job: tuple[RowGroupWriter, pa.Table]) -> None:
     writer.write_table(table)
 
 
-def _split(
-    candidates: pa.Table,
-    decisions: dict[str, Decision],
-    kept_sources: dict[str, str],
-    story_ids: dict[str, str],
-) -> tuple[pa.Table, pa.Table]:
-    ids = candidates.column("doc_id").to_pylist()
-    kept_mask = [decisions[i].kept for i in ids]
-    kept = candidates.filter(pa.array(kept_mask, type=pa.bool_()))
-    kept_ids = kept.column("doc_id").to_pylist()
-    kept = kept.append_column(
-        "cluster_size",
-        pa.array([decisions[i].cluster_size for i in kept_ids], type=pa.int32()),
-    ).append_column("story_id", pa.array([story_ids[i] for i in kept_ids], type=pa.string()))
-    rows = []
-    for doc_id, source, title, language, url in zip(
-        ids,
-        candidates.column("source").to_pylist(),
-        candidates.column("title").to_pylist(),
-        candidates.column("language").to_pylist(),
-        candidates.column("url").to_pylist(),
-        strict=True,
-    ):
-        decision = decisions[doc_id]
-        if decision.kept:
-            continue
-        rows.append(
-            {
-                "doc_id": doc_id,
-                "source": source,
-                "duplicate_of": decision.duplicate_of,
-                "duplicate_of_source": kept_sources[decision.duplicate_of],
-                "similarity": round(float(decision.similarity), 6),
-                "method": decision.method,
-                "title": title,
-                "language": language,
-                "url": url,
-            }
+@dataclass(frozen=True, slots=True)
+class _RunRows:
+    """What splitting a frame into kept articles and duplicates reads, by run row: the
+    decisions, every row's source, which rows are kept (a mask, their rows) and the kept
+    rows' story ids."""
+
+    dedup: dedup_run.RunDedup
+    sources: pa.ChunkedArray
+    kept: np.ndarray
+    kept_rows: np.ndarray
+    story_ids: pa.Array
+
+    def split(self, candidates: pa.Table, lo: int) -> tuple[pa.Table, pa.Table]:
+        """``candidates`` (run rows ``lo`` on) as kept articles, with their cluster size and
+        story id, and as rows of ``duplicates``: array work, a Python value per duplicate."""
+        decisions = self.dedup.decisions
+        n, hi = len(decisions), lo + len(candidates)
+        kept_mask = self.kept[lo:hi]
+        a, b = np.searchsorted(self.kept_rows, [lo, hi]).tolist()
+        kept = (
+            candidates.filter(pa.array(kept_mask, type=pa.bool_()))
+            .append_column(
+                "cluster_size",
+                pa.array(decisions.cluster_size[lo:hi][kept_mask], type=pa.int32()),
+            )
+            .append_column("story_id", self.story_ids.slice(a, b - a))
         )
-    return kept, pa.Table.from_pylist(rows, schema=schema.DUPLICATES)
+        dropped = np.flatnonzero(~kept_mask)
+        rows = candidates.take(pa.array(dropped, type=pa.int64()))
+        targets = decisions.keep[lo + dropped]
+        in_run = targets < n
+        of_source = np.empty(dropped.size, dtype=object)
+        of_source[in_run] = self.sources.take(pa.array(targets[in_run])).to_pylist()
+        of_source[~in_run] = [
+            self.dedup.earlier_sources[decisions.kept_id(t)] for t in targets[~in_run].tolist()
+        ]
+        columns = {
+            "doc_id": rows.column("doc_id"),
+            "source": rows.column("source"),
+            "duplicate_of": pa.array([decisions.kept_id(t) for t in targets.tolist()], pa.string()),
+            "duplicate_of_source": pa.array(of_source.tolist(), pa.string()),
+            "similarity": pa.array(
+                [round(s, 6) for s in decisions.similarity[lo + dropped].tolist()], pa.float64()
+            ),
+            "method": pa.array(
+                ["exact" if e else "near" for e in decisions.exact[lo + dropped].tolist()],
+                pa.string(),
+            ),
+            "title": rows.column("title"),
+            "language": rows.column("language"),
+            "url": rows.column("url"),
+        }
+        duplicates = pa.Table.from_arrays(
+            [columns[name] for name in schema.DUPLICATES.names], schema=schema.DUPLICATES
+        )
+        return kept, duplicates
 
 
 def _by_language(table: pa.Table) -> list[tuple[str, pa.Table]]:
@@ -418,31 +443,36 @@ def _by_language(table: pa.Table) -> list[tuple[str, pa.Table]]:
     return groups
 
 
-def _top_clusters(frames: list[_ShardFrame], decisions: dict[str, Decision], n: int = 10):
-    clusters = [d for d in decisions.values() if d.kept and (d.cluster_size or 1) > 1]
-    clusters.sort(key=lambda d: (-(d.cluster_size or 1), d.doc_id))
-    wanted = pa.array([d.doc_id for d in clusters[:n]], type=pa.string())
+def _top_clusters(frames: list[_ShardFrame], decisions: Decisions, n: int = 10):
+    sizes = decisions.cluster_size
+    rows = np.flatnonzero(decisions.kept & (sizes > 1)).tolist()
+    rows.sort(key=lambda r: (-int(sizes[r]), decisions.doc_ids[r]))
+    top = [(decisions.doc_ids[r], int(sizes[r])) for r in rows[:n]]
+    wanted = pa.array([doc_id for doc_id, _ in top], type=pa.string())
     titles: dict[str, tuple[str, str | None]] = {}
     for frame in frames:
-        rows = frame.candidates.select(["doc_id", "source", "title"])
-        for row in rows.filter(pc.is_in(rows.column("doc_id"), wanted)).to_pylist():
+        found = frame.candidates.select(["doc_id", "source", "title"])
+        for row in found.filter(pc.is_in(found.column("doc_id"), wanted)).to_pylist():
             titles[row["doc_id"]] = (row["source"], row["title"])
     return [
         {
-            "doc_id": d.doc_id,
-            "source": titles[d.doc_id][0],
-            "title": titles[d.doc_id][1],
-            "cluster_size": d.cluster_size,
+            "doc_id": doc_id,
+            "source": titles[doc_id][0],
+            "title": titles[doc_id][1],
+            "cluster_size": size,
         }
-        for d in clusters[:n]
+        for doc_id, size in top
     ]
 
 
-def _top_removed(frames: list[_ShardFrame], n: int = 10) -> list[dict[str, Any]]:
-    lines: Counter[tuple[str, str]] = Counter()
-    for frame in frames:
-        removed_lines = frame.removed_lines.select(["line", "rule"]).to_pydict()
-        for line, rule in zip(removed_lines["line"], removed_lines["rule"], strict=True):
-            lines[(line[:200], rule)] += 1
+def _removed_counts(removed_lines: pa.Table) -> Counter[tuple[str, str]]:
+    """How often each removed line (its first 200 characters) was removed by each rule."""
+    columns = removed_lines.select(["line", "rule"]).to_pydict()
+    return Counter(
+        (line[:200], rule) for line, rule in zip(columns["line"], columns["rule"], strict=True)
+    )
+
+
+def _top_removed(lines: Counter[tuple[str, str]], n: int = 10) -> list[dict[str, Any]]:
     top = sorted(lines.items(), key=lambda item: (-item[1], item[0]))[:n]
     return [{"line": line, "rule": rule, "count": count} for (line, rule), count in top]

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks import dedup_index, lsh, stories, textspill
-from tasks.dedup import Decision, DedupConfig, Signatures, deduplicate
+from tasks.dedup import Decisions, DedupConfig, Signatures, decide
 from tasks.dedup_index import DedupIndex
 from tasks.memory import release_free_memory
 from tasks.store import OutputStore
@@ -38,10 +38,11 @@ from tasks.threads import in_thread
 
 @dataclass(slots=True)
 class RunDedup:
-    """Decisions by doc_id, story ids of kept articles, and the index material to publish."""
+    """The run's decisions (rows in the order given), the story id of each kept article (in
+    row order), and the index material to publish."""
 
-    decisions: dict[str, Decision]
-    story_ids: dict[str, str]
+    decisions: Decisions
+    story_ids: list[str]
     earlier_sources: dict[str, str] = field(default_factory=dict)  # kept copies of earlier runs
     index_part: Future[Path] | None = None  # being written to a file under scratch_dir
     rebuilt: Path | None = None
@@ -101,7 +102,7 @@ def run(
     index, rebuilt = open_index(store, cfg, story)
     signatures = Signatures.stack(signature_parts(), len(doc_ids))
     earlier = index.earlier(signatures) if index is not None else None
-    decisions = deduplicate(
+    decisions = decide(
         doc_ids,
         sources,
         signatures,
@@ -114,8 +115,8 @@ def run(
     )
     del signatures
     release_free_memory()  # clustering's work arrays, before the stories' ones
-    kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
-    kept_ids = [doc_ids[i] for i in kept]
+    kept = np.flatnonzero(decisions.kept)
+    kept_ids = [doc_ids[i] for i in kept.tolist()]
     kept_texts = textspill.Rows(texts, kept)  # read batch by batch, never all held
     flat, offsets = stories.anchors(kept_texts, story, threads)
     earlier_stories = index.stories(lsh.sorted_unique(flat)) if index is not None else None
@@ -142,15 +143,15 @@ def run(
         part = in_thread(dedup_index.write_rows, chunks, cfg, story, target)
     sizes = Counter(story_ids)
     stats = {
-        "duplicates_of_earlier": sum(1 for d in decisions if d.earlier),
+        "duplicates_of_earlier": int(np.count_nonzero(decisions.earlier)),
         "articles_in_stories": sum(
             1 for d, s in zip(kept_ids, story_ids, strict=True) if s != d or sizes[s] > 1
         ),
         "index_rebuilt": int(rebuilt is not None),
     }
     return RunDedup(
-        decisions={d.doc_id: d for d in decisions},
-        story_ids=dict(zip(kept_ids, story_ids, strict=True)),
+        decisions=decisions,
+        story_ids=story_ids,
         earlier_sources=(
             dict(zip(earlier.doc_ids, earlier.sources, strict=True)) if earlier else {}
         ),

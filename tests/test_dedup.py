@@ -17,10 +17,12 @@ import pytest
 from tasks import minhash
 from tasks.dedup import (
     Decision,
+    Decisions,
     DedupConfig,
     Earlier,
     Signatures,
     compute_signatures,
+    decide,
     deduplicate,
     deduplicate_texts,
     exact_groups,
@@ -555,6 +557,27 @@ def test_an_exact_copy_of_an_earlier_article_is_exact() -> None:
         "a", False, "old-wire_original", 1.0, 1.0, method="exact", earlier=True
     )
     assert out[1].kept
+
+
+def test_decisions_as_arrays_describe_each_document() -> None:
+    cfg = DedupConfig()
+    names = ["wire_copy_courier", "wire_copy_intl", "update_v2", "quote_story_markets"]
+    texts = [text(n) for n in names] + [text("quote_story_markets"), text("wire_original")]
+    ids = [*names, "exact-of-markets", "wire_original"]
+    sources = [SOURCES.get(n, "s") for n in ids]
+    sigs = compute_signatures(texts, cfg)
+    earlier = _earlier(["update_v1"], sigs, cfg)
+    columns = decide(ids, sources, sigs, cfg, texts=texts, earlier=earlier)
+    listed = deduplicate(ids, sources, sigs, cfg, texts=texts, earlier=earlier)
+    assert [columns.decision(i) for i in range(len(ids))] == listed == columns.to_list()
+    assert columns.kept.tolist() == [d.kept for d in listed]
+    assert columns.earlier.tolist() == [d.earlier for d in listed]
+    assert [columns.kept_id(int(k)) for k in columns.keep] == [
+        d.duplicate_of or d.doc_id for d in listed
+    ]
+    kinds = {d.method for d in listed if not d.kept}
+    assert kinds == {"exact", "near"} and any(d.earlier for d in listed)
+    assert len(Decisions.empty()) == len(decide([], [], sigs.take(np.arange(0)), cfg)) == 0
 
 
 def test_earlier_inputs_are_validated() -> None:
