@@ -36,10 +36,10 @@ from tasks.memory import release_free_memory
 from tasks.pause import pause_point
 from tasks.rowgroups import RowGroupWriter
 from tasks.shard import load_signatures, read_counts, read_table, save_signatures
-from tasks.site_apply import conform, strip_site_boilerplate
+from tasks.site_apply import conform, site_rows, strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
 from tasks.textspill import SpilledTexts, spilled_texts
-from tasks.threads import ordered_map
+from tasks.threads import in_thread, ordered_map
 
 _PARQUET = {"compression": "zstd", "write_statistics": True}
 _UNDETERMINED = "und"
@@ -66,17 +66,22 @@ def assemble_run(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     known = published_ids(store)
     counts = sum((read_counts(d) for d in shard_dirs), Counts())
-    frames = [_ShardFrame.load(d, known) for d in shard_dirs]
+    workers = os.cpu_count() or 1
+    frames = list(ordered_map(lambda d: _ShardFrame.load(d, known), shard_dirs, workers))
     store.versions.mkdir(parents=True, exist_ok=True)
     # Texts rewritten by the site pass wait here; ".staging-" so that a run killed meanwhile
     # leaves nothing the next run keeps.
+    # Who each row is, for the site statistics (Python per document), while texts are spilled.
+    candidates = in_thread(site_rows, frames) if config.site.enabled else None
     with (
         tempfile.TemporaryDirectory(prefix=".staging-scratch-", dir=store.versions) as scratch,
         spilled_texts(_read_ahead(frames), Path(scratch), ".texts-") as spilled,
     ):
         # Texts stay on disk (one spill file of the run, not Python strings); corpus-level
         # site statistics first, then dedup on the texts as the site pass left them.
-        frames, texts = strip_site_boilerplate(frames, config, counts, Path(scratch), spilled)
+        rows = candidates.result() if candidates is not None else None
+        frames, texts = strip_site_boilerplate(frames, config, counts, Path(scratch), spilled, rows)
+        del candidates, rows
         release_free_memory()
         with contextlib.closing(texts):
             dedup = _decide(frames, config, store, texts)

@@ -82,12 +82,34 @@ class _Outcome:
     reject: tuple[str, str] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SiteRows:
+    """Who each candidate row of some frames is, in frame order: what the statistics count."""
+
+    doc_ids: list[str]
+    sources: list[str]
+    sites: list[str]  # site_of each row
+
+
+def site_rows(frames: Sequence[Frame]) -> SiteRows:
+    """The frames' :class:`SiteRows` (Python work per document: the caller may run it in a
+    thread while the texts are spilled)."""
+    rows = SiteRows([], [], [])
+    for frame in frames:
+        columns = frame.candidates.select(["doc_id", "source", "site", "url"]).to_pydict()
+        rows.doc_ids.extend(columns["doc_id"])
+        rows.sources.extend(columns["source"])
+        rows.sites.extend(map(site_of, columns["site"], columns["url"], columns["source"]))
+    return rows
+
+
 def strip_site_boilerplate(
     frames: Sequence[F],
     config: PipelineConfig,
     counts: Counts,
     scratch: Path,
     texts: SpilledTexts,
+    candidates: SiteRows | None = None,
 ) -> tuple[list[F], SpilledTexts]:
     """``frames`` with site boilerplate removed, and their candidates' texts after it;
     ``counts`` updated to match.
@@ -97,22 +119,17 @@ def strip_site_boilerplate(
     rows a decision needs. A changed frame's new texts are parked under ``scratch`` and its
     rewritten ones appended to the spill file; the texts returned are ``texts`` when nothing
     changed, else a :meth:`~SpilledTexts.select` of it (the caller closes both).
+    ``candidates``: the frames' :func:`site_rows`, if the caller has them.
     """
     frames = list(frames)
     parts = [n for n, frame in enumerate(frames) if len(frame.candidates)]
     if not config.site.enabled or not parts:
         return frames, texts
-    doc_ids: list[str] = []
-    sources: list[str] = []
-    sites: list[str] = []
-    for n in parts:
-        columns = frames[n].candidates.select(["doc_id", "source", "site", "url"]).to_pydict()
-        doc_ids += columns["doc_id"]
-        sources += columns["source"]
-        sites += map(site_of, columns["site"], columns["url"], columns["source"])
+    candidates = candidates or site_rows(frames)
+    doc_ids, sources, sites = candidates.doc_ids, candidates.sources, candidates.sites
     starts = np.cumsum([0] + [len(frames[n].candidates) for n in parts])
-    if len(texts) != starts[-1]:
-        raise ValueError(f"{len(texts)} texts for {starts[-1]} candidates")
+    if not len(texts) == len(doc_ids) == starts[-1]:
+        raise ValueError(f"{len(texts)} texts, {len(doc_ids)} rows for {starts[-1]} candidates")
     workers = os.cpu_count() or 1
     signatures = _Stacked([frames[n] for n in parts], starts, workers)
     findings = site_findings(
