@@ -461,9 +461,16 @@ def split_rows(keys: np.ndarray, rows: int, hash_bits: int) -> tuple[np.ndarray,
 
 @njit(cache=True, inline="always")
 def _paragraph_key(
-    cps: np.ndarray, lo: int, hi: int, seed: np.uint64, space: np.ndarray, word: np.ndarray
+    cps: np.ndarray,
+    lo: int,
+    hi: int,
+    seed: np.uint64,
+    space: np.ndarray,
+    word: np.ndarray,
+    limit: int,
 ) -> tuple[np.uint64, int]:
-    """Hash (0 when empty) and ``\\w+`` word count of ``" ".join(cps[lo:hi].split())``.
+    """Hash (0 when empty) and ``\\w+`` word count of ``" ".join(cps[lo:hi].split())``; at
+    the ``limit``-th word (0: none) the rest is skipped: ``(0, limit)``.
 
     The seed is mixed before the first code point is added: added as it is, seeds 0 and 1
     gave "." and "-" one hash (a test found it)."""
@@ -472,7 +479,10 @@ def _paragraph_key(
     for p in range(lo, hi):
         cp = np.int64(cps[p])
         if word[cp]:
-            words += 0 if in_word else 1
+            if not in_word:
+                words += 1
+                if words == limit:
+                    return _ZERO, words
             in_word = True
         else:
             in_word = False
@@ -501,12 +511,15 @@ def paragraph_keys(
     expansions: np.ndarray,
     space: np.ndarray,
     word: np.ndarray,
+    max_words: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(hashes, words, counts)`` of the paragraphs (``text.split("\\n\\n")``, none for an
     empty text) of each UTF-8 text: per paragraph a hash of ``seeds[i]`` and its casefolded,
     whitespace-collapsed key (0 for an empty key) and the key's word count; per text the
     number of paragraphs. Casefolding never makes or removes a newline, so splitting the
-    folded text splits the text."""
+    folded text splits the text. A paragraph of more than ``max_words`` words (when it is
+    not negative) gets hash 0 and the count ``max_words + 1``, the rest of it unhashed."""
+    limit = max_words + 1 if max_words >= 0 else 0
     n = offsets.size - 1
     hashes = np.empty(8 * n + 16, dtype=np.uint64)
     words = np.empty(8 * n + 16, dtype=np.int64)
@@ -522,7 +535,7 @@ def paragraph_keys(
                 end += 1
             hashes = _room(hashes, m, 1)
             words = _room(words, m, 1)
-            hashes[m], words[m] = _paragraph_key(cps, start, end, seeds[i], space, word)
+            hashes[m], words[m] = _paragraph_key(cps, start, end, seeds[i], space, word, limit)
             m += 1
             counts[i] += 1
             if end >= size:

@@ -278,8 +278,7 @@ def _paragraph_hashes(
 
     def hashed(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
         batch = textspill.take(texts, rows)
-        hashes, word_counts, counts = words.paragraph_keys(batch, seeds[rows])
-        hashes[word_counts > max_words] = 0
+        hashes, _, counts = words.paragraph_keys(batch, seeds[rows], max_words)  # longer: 0
         hashes[np.repeat(~counted[rows], counts)] = 0
         return hashes, counts, _unique_pairs(np.repeat(rows, counts), hashes)
 
