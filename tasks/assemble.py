@@ -9,16 +9,20 @@ then input order.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -26,16 +30,16 @@ import pyarrow.parquet as pq
 from tasks import dedup_run, schema
 from tasks.config import PipelineConfig
 from tasks.counts import Counts
-from tasks.dedup import Decision, Signatures
+from tasks.dedup import Decisions, Signatures
 from tasks.dedup_index import origin
 from tasks.memory import release_free_memory
 from tasks.pause import pause_point
 from tasks.rowgroups import RowGroupWriter
 from tasks.shard import load_signatures, read_counts, read_table, save_signatures
-from tasks.site_apply import conform, strip_site_boilerplate
+from tasks.site_apply import conform, site_rows, strip_site_boilerplate
 from tasks.store import MANIFEST, OutputStore, partition_dir
-from tasks.textspill import spilled_texts
-from tasks.threads import ordered_map
+from tasks.textspill import SpilledTexts, spilled_texts
+from tasks.threads import in_thread, ordered_map
 
 _PARQUET = {"compression": "zstd", "write_statistics": True}
 _UNDETERMINED = "und"
@@ -62,19 +66,32 @@ def assemble_run(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     known = published_ids(store)
     counts = sum((read_counts(d) for d in shard_dirs), Counts())
-    frames = [_ShardFrame.load(d, known) for d in shard_dirs]
+    workers = os.cpu_count() or 1
+    frames = list(ordered_map(lambda d: _ShardFrame.load(d, known), shard_dirs, workers))
     store.versions.mkdir(parents=True, exist_ok=True)
     # Texts rewritten by the site pass wait here; ".staging-" so that a run killed meanwhile
     # leaves nothing the next run keeps.
-    with tempfile.TemporaryDirectory(prefix=".staging-scratch-", dir=store.versions) as scratch:
-        # corpus-level, before dedup
-        frames = strip_site_boilerplate(frames, config, counts, Path(scratch))
+    # Who each row is, for the site statistics (Python per document), while texts are spilled.
+    candidates = in_thread(site_rows, frames) if config.site.enabled else None
+    with (
+        tempfile.TemporaryDirectory(prefix=".staging-scratch-", dir=store.versions) as scratch,
+        spilled_texts(_read_ahead(frames), Path(scratch), ".texts-") as spilled,
+    ):
+        # Texts stay on disk (one spill file of the run, not Python strings); corpus-level
+        # site statistics first, then dedup on the texts as the site pass left them.
+        rows = candidates.result() if candidates is not None else None
+        frames, texts = strip_site_boilerplate(frames, config, counts, Path(scratch), spilled, rows)
+        del candidates, rows
         release_free_memory()
-        dedup = _decide(frames, config, store)
-        release_free_memory()
-        decisions = dedup.decisions
-        version, staging = store.begin()
-        written = _write_version(staging, version, frames, dedup)
+        with contextlib.closing(texts):
+            dedup = _decide(frames, config, store, texts)
+            release_free_memory()
+            decisions = dedup.decisions
+            version, staging = store.begin()
+            try:  # the dedup index part is written meanwhile
+                written, removed = _write_version(staging, version, frames, dedup, texts)
+            finally:
+                dedup.settle()
     dedup_run.install(staging, version, dedup)
 
     summary = {
@@ -113,7 +130,7 @@ def assemble_run(
         summary=summary,
         counts=counts.to_dict(),
         top_clusters=_top_clusters(frames, decisions),
-        top_removed_lines=_top_removed(frames),
+        top_removed_lines=_top_removed(removed),
     )
 
 
@@ -132,9 +149,9 @@ def published_ids(store: OutputStore) -> pa.Array:
 class _ShardFrame:
     """One shard's new rows (inputs already published by an earlier run are filtered out).
 
-    ``candidates`` holds every column but the text; :meth:`texts` and :meth:`with_texts` read
-    it from the shard file when needed, one shard at a time. A frame whose texts the site
-    boilerplate pass rewrote reads them from the file :meth:`park_texts` wrote (``parked``).
+    ``candidates`` holds every column but the text; :meth:`texts` reads it from the shard file
+    when needed, one shard at a time. A frame whose texts the site boilerplate pass rewrote
+    reads them from the file :meth:`park` wrote (``parked``).
     """
 
     folder: Path
@@ -167,14 +184,6 @@ class _ShardFrame:
         if self.fresh is None:
             return signatures
         return signatures.take(self.fresh.to_numpy(zero_copy_only=False))
-
-    def with_texts(self) -> pa.Table:
-        if "text" in self.candidates.schema.names:
-            return self.candidates
-        if self.parked is not None:
-            return pq.read_table(self.parked / "candidates.parquet")
-        table = read_table(self.folder, "candidates")
-        return table if self.fresh is None else table.filter(self.fresh)
 
     def texts(self) -> pa.ChunkedArray:
         if "text" in self.candidates.schema.names:
@@ -223,32 +232,33 @@ class _ShardFrame:
         )
 
 
+def _read_ahead(frames: list[_ShardFrame]) -> Iterator[pa.ChunkedArray]:
+    """Each frame's texts in order, the next ones read while one is spilled."""
+    return ordered_map(lambda f: f.texts(), frames, os.cpu_count() or 1)
+
+
 def _decide(
-    frames: list[_ShardFrame], config: PipelineConfig, store: OutputStore
+    frames: list[_ShardFrame], config: PipelineConfig, store: OutputStore, texts: SpilledTexts
 ) -> dedup_run.RunDedup:
+    """``texts``: the frames' candidates' texts, in order."""
     parts = [f for f in frames if len(f.candidates)]
     if not parts:
-        return dedup_run.RunDedup(decisions={}, story_ids={})
+        return dedup_run.RunDedup(decisions=Decisions.empty(), story_ids=[])
     doc_ids = [i for f in parts for i in f.candidates.column("doc_id").to_pylist()]
     sources = [s for f in parts for s in f.candidates.column("source").to_pylist()]
     published = [p for f in parts for p in f.candidates.column("published").to_pylist()]
     origins = [o for f in parts for o in _origins(f.candidates)]
-    # Texts stay on disk (a memory-mapped spill file, not Python strings); ".staging-" so
-    # that a run killed meanwhile leaves nothing the next run keeps.
-    shard_texts = ordered_map(lambda f: f.texts(), parts, os.cpu_count() or 1)  # read ahead
-    spill = spilled_texts(shard_texts, store.versions, ".staging-texts-")
-    with spill as texts:
-        return dedup_run.run(
-            store,
-            doc_ids,
-            sources,
-            origins,
-            texts,
-            published,
-            lambda: (f.signatures for f in parts),  # read from the shard files each time
-            config.dedup,
-            config.stories,
-        )
+    return dedup_run.run(
+        store,
+        doc_ids,
+        sources,
+        origins,
+        texts,
+        published,
+        lambda: (f.signatures for f in parts),  # read from the shard files each time
+        config.dedup,
+        config.stories,
+    )
 
 
 def _origins(candidates: pa.Table) -> list[str]:
@@ -264,66 +274,98 @@ def _write_version(
     version: int,
     frames: list[_ShardFrame],
     dedup: dedup_run.RunDedup,
-) -> dict[str, Any]:
-    """Append this run's rows as new part files next to the previous version's files."""
+    texts: SpilledTexts,
+) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
+    """Append this run's rows as new part files next to the previous version's files; returns
+    what was written and how often each line was removed by each rule (for the report).
+
+    ``texts``: the frames' candidates' texts, in order (read back from the run's spill file
+    rather than decoded from the shard files a second time).
+    """
     part = f"part-{version:06d}.parquet"
-    decisions, story_ids = dedup.decisions, dedup.story_ids
-    # The source of every copy a duplicate can point to (this run's kept ones, earlier ones).
-    kept_sources = dict(dedup.earlier_sources)
-    for frame in frames:
-        columns = frame.candidates.select(["doc_id", "source"]).to_pydict()
-        for doc_id, source in zip(columns["doc_id"], columns["source"], strict=True):
-            if decisions[doc_id].kept:
-                kept_sources[doc_id] = source
+    # The run's rows are the frames' candidates in order (the rows of dedup.decisions).
+    bounds = np.cumsum([0] + [len(frame.candidates) for frame in frames]).tolist()
+    kept = dedup.decisions.kept
+    run = _RunRows(
+        dedup,
+        pa.chunked_array(
+            [c for f in frames for c in f.candidates.column("source").chunks], pa.string()
+        ),
+        kept,
+        np.flatnonzero(kept),
+        pa.array(dedup.story_ids, pa.string()),
+    )
 
     article_writers: dict[str, RowGroupWriter] = {}
     file_schema = schema.ARTICLES.remove(schema.ARTICLES.get_field_index("language"))
     written = Counter()
     languages: Counter[str] = Counter()
+    removed: Counter[tuple[str, str]] = Counter()
     simple = {
         name: RowGroupWriter(staging / name / part, schema.DATASETS[name], **_PARQUET)
         for name in ("duplicates", "removed_lines", "rejects")
     }
 
-    def prepared(frame: _ShardFrame) -> tuple[_ShardFrame, pa.Table, pa.Table, pa.Table]:
-        kept, duplicates = _split(frame.with_texts(), decisions, kept_sources, story_ids)
-        return frame, kept, duplicates, frame.removed_lines  # removed lines read once
+    def prepared(
+        job: tuple[_ShardFrame, np.ndarray],
+    ) -> tuple[_ShardFrame, list[tuple[str, pa.Table]], pa.Table, pa.Table, Counter]:
+        """A frame's tables as written: articles by language, duplicates, removed lines (and
+        their counts)."""
+        frame, rows = job
+        text = texts.take(rows).cast(pa.string())
+        candidates = frame.candidates.append_column(schema.CANDIDATES.field("text"), text)
+        kept, duplicates = run.split(candidates, int(rows[0]) if rows.size else 0)
+        articles = [
+            (language, table.select(file_schema.names).cast(file_schema))
+            for language, table in _by_language(kept)
+        ]
+        removed_lines = frame.removed_lines  # read once
+        return frame, articles, duplicates, removed_lines, _removed_counts(removed_lines)
 
+    jobs = [
+        (frame, np.arange(lo, hi))
+        for frame, lo, hi in zip(frames, bounds[:-1], bounds[1:], strict=True)
+    ]
     workers = os.cpu_count() or 1
     try:
         # The next shards are read and split while this one is written, its files in parallel
         # (each writer gets one table per shard, in shard order; row groups of a fixed size).
-        for frame, kept, duplicates, removed_lines in ordered_map(prepared, frames, workers):
-            writes = [
-                (simple["duplicates"], duplicates),
-                (simple["removed_lines"], removed_lines),
-                (simple["rejects"], frame.rejects),
-            ]
-            for language, table in _by_language(kept):
-                writer = article_writers.get(language)
-                if writer is None:
-                    folder = partition_dir(staging / "articles", "language", language)
-                    folder.mkdir(parents=True, exist_ok=True)
-                    writer = RowGroupWriter(folder / part, file_schema, **_PARQUET)
-                    article_writers[language] = writer
-                writes.append((writer, table.select(file_schema.names).cast(file_schema)))
-                languages[language] += len(table)
-            for _ in ordered_map(_write, writes, workers):
-                pass
-            written["articles"] += len(kept)
-            written["duplicates"] += len(duplicates)
-            written["removed_lines"] += len(removed_lines)
-            written["rejects"] += len(frame.rejects)
-            pause_point("version-writing")
+        with ThreadPoolExecutor(workers) as pool:  # waits for the writes before closing
+            tables = ordered_map(prepared, jobs, workers)
+            for frame, articles, duplicates, removed_lines, counted in tables:
+                removed.update(counted)
+                writes = [
+                    (simple["duplicates"], duplicates),
+                    (simple["removed_lines"], removed_lines),
+                    (simple["rejects"], frame.rejects),
+                ]
+                for language, table in articles:
+                    writer = article_writers.get(language)
+                    if writer is None:
+                        folder = partition_dir(staging / "articles", "language", language)
+                        folder.mkdir(parents=True, exist_ok=True)
+                        writer = RowGroupWriter(folder / part, file_schema, **_PARQUET)
+                        article_writers[language] = writer
+                    writes.append((writer, table))
+                    languages[language] += len(table)
+                for done in [pool.submit(_write, job) for job in writes]:
+                    done.result()
+                written["articles"] += sum(len(table) for _, table in articles)
+                written["duplicates"] += len(duplicates)
+                written["removed_lines"] += len(removed_lines)
+                written["rejects"] += len(frame.rejects)
+                pause_point("version-writing")
         if not article_writers and not any((staging / "articles").rglob("*.parquet")):
             # Readers (DuckDB, polars) fail on a dataset without files: publish an empty one.
             folder = partition_dir(staging / "articles", "language", _UNDETERMINED)
             folder.mkdir(parents=True, exist_ok=True)
             pq.write_table(file_schema.empty_table(), folder / part, **_PARQUET)
-    finally:
-        for writer in [*article_writers.values(), *simple.values()]:
-            writer.close()
-    return {**written, "languages": dict(sorted(languages.items()))}
+    finally:  # each writer's last row group written, the files closed, in parallel
+        with ThreadPoolExecutor(workers) as pool:
+            closing = [pool.submit(w.close) for w in [*article_writers.values(), *simple.values()]]
+        for done in closing:
+            done.result()
+    return {**written, "languages": dict(sorted(languages.items()))}, removed
 
 
 def _write(job: tuple[RowGroupWriter, pa.Table]) -> None:
@@ -331,46 +373,62 @@ def _write(job: tuple[RowGroupWriter, pa.Table]) -> None:
     writer.write_table(table)
 
 
-def _split(
-    candidates: pa.Table,
-    decisions: dict[str, Decision],
-    kept_sources: dict[str, str],
-    story_ids: dict[str, str],
-) -> tuple[pa.Table, pa.Table]:
-    ids = candidates.column("doc_id").to_pylist()
-    kept_mask = [decisions[i].kept for i in ids]
-    kept = candidates.filter(pa.array(kept_mask, type=pa.bool_()))
-    kept_ids = kept.column("doc_id").to_pylist()
-    kept = kept.append_column(
-        "cluster_size",
-        pa.array([decisions[i].cluster_size for i in kept_ids], type=pa.int32()),
-    ).append_column("story_id", pa.array([story_ids[i] for i in kept_ids], type=pa.string()))
-    rows = []
-    for doc_id, source, title, language, url in zip(
-        ids,
-        candidates.column("source").to_pylist(),
-        candidates.column("title").to_pylist(),
-        candidates.column("language").to_pylist(),
-        candidates.column("url").to_pylist(),
-        strict=True,
-    ):
-        decision = decisions[doc_id]
-        if decision.kept:
-            continue
-        rows.append(
-            {
-                "doc_id": doc_id,
-                "source": source,
-                "duplicate_of": decision.duplicate_of,
-                "duplicate_of_source": kept_sources[decision.duplicate_of],
-                "similarity": round(float(decision.similarity), 6),
-                "method": decision.method,
-                "title": title,
-                "language": language,
-                "url": url,
-            }
+@dataclass(frozen=True, slots=True)
+class _RunRows:
+    """What splitting a frame into kept articles and duplicates reads, by run row: the
+    decisions, every row's source, which rows are kept (a mask, their rows) and the kept
+    rows' story ids."""
+
+    dedup: dedup_run.RunDedup
+    sources: pa.ChunkedArray
+    kept: np.ndarray
+    kept_rows: np.ndarray
+    story_ids: pa.Array
+
+    def split(self, candidates: pa.Table, lo: int) -> tuple[pa.Table, pa.Table]:
+        """``candidates`` (run rows ``lo`` on) as kept articles, with their cluster size and
+        story id, and as rows of ``duplicates``: array work, a Python value per duplicate."""
+        decisions = self.dedup.decisions
+        n, hi = len(decisions), lo + len(candidates)
+        kept_mask = self.kept[lo:hi]
+        a, b = np.searchsorted(self.kept_rows, [lo, hi]).tolist()
+        kept = (
+            candidates.filter(pa.array(kept_mask, type=pa.bool_()))
+            .append_column(
+                "cluster_size",
+                pa.array(decisions.cluster_size[lo:hi][kept_mask], type=pa.int32()),
+            )
+            .append_column("story_id", self.story_ids.slice(a, b - a))
         )
-    return kept, pa.Table.from_pylist(rows, schema=schema.DUPLICATES)
+        dropped = np.flatnonzero(~kept_mask)
+        rows = candidates.take(pa.array(dropped, type=pa.int64()))
+        targets = decisions.keep[lo + dropped]
+        in_run = targets < n
+        of_source = np.empty(dropped.size, dtype=object)
+        of_source[in_run] = self.sources.take(pa.array(targets[in_run])).to_pylist()
+        of_source[~in_run] = [
+            self.dedup.earlier_sources[decisions.kept_id(t)] for t in targets[~in_run].tolist()
+        ]
+        columns = {
+            "doc_id": rows.column("doc_id"),
+            "source": rows.column("source"),
+            "duplicate_of": pa.array([decisions.kept_id(t) for t in targets.tolist()], pa.string()),
+            "duplicate_of_source": pa.array(of_source.tolist(), pa.string()),
+            "similarity": pa.array(
+                [round(s, 6) for s in decisions.similarity[lo + dropped].tolist()], pa.float64()
+            ),
+            "method": pa.array(
+                ["exact" if e else "near" for e in decisions.exact[lo + dropped].tolist()],
+                pa.string(),
+            ),
+            "title": rows.column("title"),
+            "language": rows.column("language"),
+            "url": rows.column("url"),
+        }
+        duplicates = pa.Table.from_arrays(
+            [columns[name] for name in schema.DUPLICATES.names], schema=schema.DUPLICATES
+        )
+        return kept, duplicates
 
 
 def _by_language(table: pa.Table) -> list[tuple[str, pa.Table]]:
@@ -390,31 +448,36 @@ def _by_language(table: pa.Table) -> list[tuple[str, pa.Table]]:
     return groups
 
 
-def _top_clusters(frames: list[_ShardFrame], decisions: dict[str, Decision], n: int = 10):
-    clusters = [d for d in decisions.values() if d.kept and (d.cluster_size or 1) > 1]
-    clusters.sort(key=lambda d: (-(d.cluster_size or 1), d.doc_id))
-    wanted = pa.array([d.doc_id for d in clusters[:n]], type=pa.string())
+def _top_clusters(frames: list[_ShardFrame], decisions: Decisions, n: int = 10):
+    sizes = decisions.cluster_size
+    rows = np.flatnonzero(decisions.kept & (sizes > 1)).tolist()
+    rows.sort(key=lambda r: (-int(sizes[r]), decisions.doc_ids[r]))
+    top = [(decisions.doc_ids[r], int(sizes[r])) for r in rows[:n]]
+    wanted = pa.array([doc_id for doc_id, _ in top], type=pa.string())
     titles: dict[str, tuple[str, str | None]] = {}
     for frame in frames:
-        rows = frame.candidates.select(["doc_id", "source", "title"])
-        for row in rows.filter(pc.is_in(rows.column("doc_id"), wanted)).to_pylist():
+        found = frame.candidates.select(["doc_id", "source", "title"])
+        for row in found.filter(pc.is_in(found.column("doc_id"), wanted)).to_pylist():
             titles[row["doc_id"]] = (row["source"], row["title"])
     return [
         {
-            "doc_id": d.doc_id,
-            "source": titles[d.doc_id][0],
-            "title": titles[d.doc_id][1],
-            "cluster_size": d.cluster_size,
+            "doc_id": doc_id,
+            "source": titles[doc_id][0],
+            "title": titles[doc_id][1],
+            "cluster_size": size,
         }
-        for d in clusters[:n]
+        for doc_id, size in top
     ]
 
 
-def _top_removed(frames: list[_ShardFrame], n: int = 10) -> list[dict[str, Any]]:
-    lines: Counter[tuple[str, str]] = Counter()
-    for frame in frames:
-        removed_lines = frame.removed_lines.select(["line", "rule"]).to_pydict()
-        for line, rule in zip(removed_lines["line"], removed_lines["rule"], strict=True):
-            lines[(line[:200], rule)] += 1
+def _removed_counts(removed_lines: pa.Table) -> Counter[tuple[str, str]]:
+    """How often each removed line (its first 200 characters) was removed by each rule."""
+    columns = removed_lines.select(["line", "rule"]).to_pydict()
+    return Counter(
+        (line[:200], rule) for line, rule in zip(columns["line"], columns["rule"], strict=True)
+    )
+
+
+def _top_removed(lines: Counter[tuple[str, str]], n: int = 10) -> list[dict[str, Any]]:
     top = sorted(lines.items(), key=lambda item: (-item[1], item[0]))[:n]
     return [{"line": line, "rule": rule, "count": count} for (line, rule), count in top]

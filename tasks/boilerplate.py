@@ -177,22 +177,7 @@ class RuleSet:
 
         A directory in ``paths`` stands for its ``*.toml`` files sorted by name.
         """
-        if paths is None:
-            paths = [RULES_DIR]
-        elif isinstance(paths, str | Path):
-            paths = [Path(paths)]  # a lone path, not a sequence of characters
-        rules: list[Rule] = []
-        origin: dict[str, Path] = {}
-        for path in _expand(paths):
-            for rule in _read_file(path):
-                if rule.id in origin:
-                    raise RuleError(
-                        f"{path}: rule {rule.id!r}: duplicate id (first defined in "
-                        f"{origin[rule.id]})"
-                    )
-                origin[rule.id] = path
-                rules.append(rule)
-        return cls(rules)
+        return cls(read_rules(paths))
 
     def match(self, line: str) -> Rule | None:
         """Return the first rule (in load order) matching the normalised ``line``, or None."""
@@ -253,6 +238,31 @@ class RuleSet:
         """Indexes of the rules hit by either set, in load order."""
         anchored, floating = self._anchored_rules, self._floating_rules
         return sorted({anchored[entry] for entry in head} | {floating[entry] for entry in tail})
+
+
+def read_rules(
+    paths: Sequence[Path] | Path | str | None = None, *, check_patterns: bool = True
+) -> tuple[Rule, ...]:
+    """The rules of the given files (default: the shipped ones) in load order, as
+    :meth:`RuleSet.load` reads them: keys, shapes and ids checked. ``check_patterns=False``
+    skips compiling each pattern to check it, for callers that only need the definitions
+    (the configuration fingerprint: ~0.15 s less; a bad pattern still fails wherever the rules
+    are compiled for use)."""
+    if paths is None:
+        paths = [RULES_DIR]
+    elif isinstance(paths, str | Path):
+        paths = [Path(paths)]  # a lone path, not a sequence of characters
+    rules: list[Rule] = []
+    origin: dict[str, Path] = {}
+    for path in _expand(paths):
+        for rule in _read_file(path, check_patterns):
+            if rule.id in origin:
+                raise RuleError(
+                    f"{path}: rule {rule.id!r}: duplicate id (first defined in {origin[rule.id]})"
+                )
+            origin[rule.id] = path
+            rules.append(rule)
+    return tuple(rules)
 
 
 def _expand(paths: Sequence[Path]) -> Iterator[Path]:
@@ -338,7 +348,7 @@ def _check_prefilter(pattern: str, prefilter: str, options: re2.Options, where: 
         )
 
 
-def _read_file(path: Path) -> list[Rule]:
+def _read_file(path: Path, check_patterns: bool = True) -> list[Rule]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -352,11 +362,12 @@ def _read_file(path: Path) -> list[Rule]:
     tables = data.get("rule", [])
     if not isinstance(tables, list):
         raise RuleError(f"{path}: 'rule' must be an array of tables ([[rule]])")
-    options = _options()
+    options = _options() if check_patterns else None
     return [_parse_rule(path, n, table, options) for n, table in enumerate(tables, 1)]
 
 
-def _parse_rule(path: Path, n: int, table: Any, options: re2.Options) -> Rule:
+def _parse_rule(path: Path, n: int, table: Any, options: re2.Options | None) -> Rule:
+    """One rule table checked; its pattern compiled to check it unless ``options`` is None."""
     if not isinstance(table, dict):
         raise RuleError(f"{path}: rule #{n} is not a table")
     rule_id = table.get("id")
@@ -384,12 +395,13 @@ def _parse_rule(path: Path, n: int, table: Any, options: re2.Options) -> Rule:
         not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1
     ):
         raise RuleError(f"{where}: 'max_words' must be a positive integer")
-    _compile(table["pattern"], options, where)
     prefilter = table.get("prefilter")
-    if prefilter is not None:
-        if not isinstance(prefilter, str) or not prefilter.strip():
-            raise RuleError(f"{where}: 'prefilter' must be a non-empty string")
-        _check_prefilter(table["pattern"], prefilter, options, where)
+    if prefilter is not None and (not isinstance(prefilter, str) or not prefilter.strip()):
+        raise RuleError(f"{where}: 'prefilter' must be a non-empty string")
+    if options is not None:
+        _compile(table["pattern"], options, where)
+        if prefilter is not None:
+            _check_prefilter(table["pattern"], prefilter, options, where)
     return Rule(
         id=rule_id,
         category=table["category"],

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tasks import minhash
-from tasks.boilerplate import RULES_DIR, RuleSet
+from tasks.boilerplate import RULES_DIR, RuleSet, read_rules
 from tasks.cleaning import CleanConfig
 from tasks.dedup import DedupConfig
 from tasks.ingest.options import ReadOptions
@@ -21,8 +21,8 @@ PIPELINE_VERSION = "5"  # 2: encoding detection, normalisation order, teaser fix
 # 3: site boilerplate, byline rules, title affixes, repeats only when rendered twice;
 # 4: language detected on the surviving lines, headline line included;
 # 5: split article bodies continued, embedded tweets kept
-# (config, rule files' stamps) -> fingerprint: loading and compiling the rules costs ~0.3 s,
-# and every shard task asks (twice), so it is computed once per process and rule-file state.
+# (config, rule files' stamps) -> fingerprint: every shard task asks (twice), so it is computed
+# once per process and rule-file state.
 _FINGERPRINTS: dict[tuple, str] = {}
 # (rules paths, rule files' stamps) -> RuleSet; a RuleSet is not changed after it is built.
 _RULESETS: dict[tuple, RuleSet] = {}
@@ -72,12 +72,15 @@ class PipelineConfig:
         return _FINGERPRINTS[key]
 
     def _fingerprint(self) -> str:
-        rules = self.load_rules()
+        # The rules' definitions, not compiled ones: the assembly's process asks once and never
+        # matches a line (compiling cost it ~0.4 s); the shard workers compile them anyway.
+        paths = [Path(p) for p in self.rules_paths] if self.rules_paths else None
+        rules = read_rules(paths, check_patterns=False)
         payload = {
             "version": PIPELINE_VERSION,
             "signatures": minhash.ALGORITHM,  # cached shards' signatures must stay comparable
             "config": asdict(self),
-            "rules": [(r.id, r.pattern, r.max_words) for r in rules.rules],
+            "rules": [(r.id, r.pattern, r.max_words) for r in rules],
         }
         encoded = json.dumps(payload, sort_keys=True, default=str).encode()
         return hashlib.blake2b(encoded, digest_size=16).hexdigest()

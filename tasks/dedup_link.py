@@ -128,12 +128,13 @@ class ExactVerifier:
     def _jobs(
         self, a: np.ndarray, b: np.ndarray, groups: list[np.ndarray]
     ) -> Iterator[tuple[np.ndarray, tuple]]:
+        """``(docs, job)`` per batch; the job's first item, its texts, is read by :meth:`_map`
+        in the worker thread."""
         for group in groups:
             ga, gb = a[group], b[group]
             docs = lsh.sorted_unique(np.concatenate((ga, gb)))
             local_a, local_b = np.searchsorted(docs, ga), np.searchsorted(docs, gb)
-            texts = textspill.take(self.texts, docs)
-            yield docs, (texts, self.counts[docs].tolist(), local_a.tolist(), local_b.tolist())
+            yield docs, (None, self.counts[docs].tolist(), local_a.tolist(), local_b.tolist())
 
     def _verify_jobs(
         self, a: np.ndarray, b: np.ndarray, groups: list[np.ndarray]
@@ -144,12 +145,14 @@ class ExactVerifier:
     def _map(
         self, fn: Callable, jobs: Iterator[tuple[np.ndarray, tuple]], count: int
     ) -> Iterator[tuple[np.ndarray, Any]]:
-        """``(docs, fn(job))`` in job order. Jobs (texts included) are built lazily and at most
-        two per worker are in flight, so memory holds a few batches, never all the texts."""
+        """``(docs, fn(job))`` in job order, the job's texts read in the worker (``pread``
+        runs without the GIL). Jobs are built lazily and at most two per worker are in flight,
+        so memory holds a few batches, never all the texts."""
         workers = min(self.workers, count) if count > 1 else 1
 
         def run(item: tuple[np.ndarray, tuple]) -> tuple[np.ndarray, Any]:
-            return item[0], fn(item[1])
+            docs, (_, *job) = item
+            return docs, fn((textspill.take(self.texts, docs), *job))
 
         return ordered_map(run, jobs, workers)
 

@@ -11,7 +11,8 @@ The steps, in order:
 4. story clusters over this run's kept articles plus the earlier articles holding one of their
    passage anchors (verified exactly: the few earlier texts needed are read back from the
    published articles);
-5. the index rows of this run's kept articles, published with the next version.
+5. the index rows of this run's kept articles, published with the next version (written in a
+   thread while the caller writes the version's files; :func:`install` waits for them).
 """
 
 from __future__ import annotations
@@ -20,29 +21,42 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from tasks import dedup_index, lsh, stories, textspill
-from tasks.dedup import Decision, DedupConfig, Signatures, deduplicate
+from tasks.dedup import Decisions, DedupConfig, Signatures, decide
 from tasks.dedup_index import DedupIndex
 from tasks.memory import release_free_memory
 from tasks.store import OutputStore
 from tasks.stories import StoryConfig
+from tasks.threads import in_thread
 
 
 @dataclass(slots=True)
 class RunDedup:
-    """Decisions by doc_id, story ids of kept articles, and the index material to publish."""
+    """The run's decisions (rows in the order given), the story id of each kept article (in
+    row order), and the index material to publish."""
 
-    decisions: dict[str, Decision]
-    story_ids: dict[str, str]
+    decisions: Decisions
+    story_ids: list[str]
     earlier_sources: dict[str, str] = field(default_factory=dict)  # kept copies of earlier runs
-    index_part: Path | None = None  # a file under dedup_index.scratch_dir
+    index_part: Future[Path] | None = None  # being written to a file under scratch_dir
     rebuilt: Path | None = None
     stats: dict[str, int] = field(default_factory=dict)
+
+    def index_written(self) -> Path | None:
+        """The index part's file once written (raises what writing it raised)."""
+        return self.index_part.result() if self.index_part is not None else None
+
+    def settle(self) -> None:
+        """Wait until nothing is being written any more, whatever the outcome (the caller's
+        own error, if any, is the one to report)."""
+        if self.index_part is not None:
+            wait([self.index_part])
 
 
 def open_index(
@@ -88,7 +102,7 @@ def run(
     index, rebuilt = open_index(store, cfg, story)
     signatures = Signatures.stack(signature_parts(), len(doc_ids))
     earlier = index.earlier(signatures) if index is not None else None
-    decisions = deduplicate(
+    decisions = decide(
         doc_ids,
         sources,
         signatures,
@@ -101,8 +115,8 @@ def run(
     )
     del signatures
     release_free_memory()  # clustering's work arrays, before the stories' ones
-    kept = np.array([i for i, d in enumerate(decisions) if d.kept], dtype=np.int64)
-    kept_ids = [doc_ids[i] for i in kept]
+    kept = np.flatnonzero(decisions.kept)
+    kept_ids = [doc_ids[i] for i in kept.tolist()]
     kept_texts = textspill.Rows(texts, kept)  # read batch by batch, never all held
     flat, offsets = stories.anchors(kept_texts, story, threads)
     earlier_stories = index.stories(lsh.sorted_unique(flat)) if index is not None else None
@@ -124,18 +138,20 @@ def run(
             kept, kept_ids, sources, origins, published, kept_signatures, story_ids, flat, offsets
         )
         target = dedup_index.scratch_dir(store.meta) / "part.parquet"
-        part = dedup_index.write_rows(chunks, cfg, story, target)
+        # Overlaps the caller's writing of the version (Parquet encoding and the compiled band
+        # keys run without the GIL); what the rows need is not changed meanwhile.
+        part = in_thread(dedup_index.write_rows, chunks, cfg, story, target)
     sizes = Counter(story_ids)
     stats = {
-        "duplicates_of_earlier": sum(1 for d in decisions if d.earlier),
+        "duplicates_of_earlier": int(np.count_nonzero(decisions.earlier)),
         "articles_in_stories": sum(
             1 for d, s in zip(kept_ids, story_ids, strict=True) if s != d or sizes[s] > 1
         ),
         "index_rebuilt": int(rebuilt is not None),
     }
     return RunDedup(
-        decisions={d.doc_id: d for d in decisions},
-        story_ids=dict(zip(kept_ids, story_ids, strict=True)),
+        decisions=decisions,
+        story_ids=story_ids,
         earlier_sources=(
             dict(zip(earlier.doc_ids, earlier.sources, strict=True)) if earlier else {}
         ),
@@ -198,8 +214,10 @@ def _kept_signatures(
 
 
 def install(staging: Path, version: int, result: RunDedup) -> None:
-    """Put the run's index part (and a rebuilt index) into the version being staged."""
-    dedup_index.install(staging, result.index_part, version, result.rebuilt)
-    for written in (result.index_part, result.rebuilt):
+    """Put the run's index part (and a rebuilt index) into the version being staged, once
+    written."""
+    part = result.index_written()
+    dedup_index.install(staging, part, version, result.rebuilt)
+    for written in (part, result.rebuilt):
         if written is not None:
             shutil.rmtree(written.parent, ignore_errors=True)

@@ -461,9 +461,16 @@ def split_rows(keys: np.ndarray, rows: int, hash_bits: int) -> tuple[np.ndarray,
 
 @njit(cache=True, inline="always")
 def _paragraph_key(
-    cps: np.ndarray, lo: int, hi: int, seed: np.uint64, space: np.ndarray, word: np.ndarray
+    cps: np.ndarray,
+    lo: int,
+    hi: int,
+    seed: np.uint64,
+    space: np.ndarray,
+    word: np.ndarray,
+    limit: int,
 ) -> tuple[np.uint64, int]:
-    """Hash (0 when empty) and ``\\w+`` word count of ``" ".join(cps[lo:hi].split())``.
+    """Hash (0 when empty) and ``\\w+`` word count of ``" ".join(cps[lo:hi].split())``; at
+    the ``limit``-th word (0: none) the rest is skipped: ``(0, limit)``.
 
     The seed is mixed before the first code point is added: added as it is, seeds 0 and 1
     gave "." and "-" one hash (a test found it)."""
@@ -472,7 +479,10 @@ def _paragraph_key(
     for p in range(lo, hi):
         cp = np.int64(cps[p])
         if word[cp]:
-            words += 0 if in_word else 1
+            if not in_word:
+                words += 1
+                if words == limit:
+                    return _ZERO, words
             in_word = True
         else:
             in_word = False
@@ -501,12 +511,15 @@ def paragraph_keys(
     expansions: np.ndarray,
     space: np.ndarray,
     word: np.ndarray,
+    max_words: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(hashes, words, counts)`` of the paragraphs (``text.split("\\n\\n")``, none for an
     empty text) of each UTF-8 text: per paragraph a hash of ``seeds[i]`` and its casefolded,
     whitespace-collapsed key (0 for an empty key) and the key's word count; per text the
     number of paragraphs. Casefolding never makes or removes a newline, so splitting the
-    folded text splits the text."""
+    folded text splits the text. A paragraph of more than ``max_words`` words (when it is
+    not negative) gets hash 0 and the count ``max_words + 1``, the rest of it unhashed."""
+    limit = max_words + 1 if max_words >= 0 else 0
     n = offsets.size - 1
     hashes = np.empty(8 * n + 16, dtype=np.uint64)
     words = np.empty(8 * n + 16, dtype=np.int64)
@@ -522,7 +535,7 @@ def paragraph_keys(
                 end += 1
             hashes = _room(hashes, m, 1)
             words = _room(words, m, 1)
-            hashes[m], words[m] = _paragraph_key(cps, start, end, seeds[i], space, word)
+            hashes[m], words[m] = _paragraph_key(cps, start, end, seeds[i], space, word, limit)
             m += 1
             counts[i] += 1
             if end >= size:
@@ -562,15 +575,63 @@ def count_runs(codes: np.ndarray, table: np.ndarray) -> int:
 
 @njit(cache=True, inline="always")
 def _text_shingles(hashes: np.ndarray, first: int, count: int, k: int, out: np.ndarray) -> int:
-    """The ``k``-word shingles of one text's words (as :func:`shingles`) into ``out``."""
-    tag_k = _U64(k) * GOLDEN
+    """The ``k``-word shingles of one text's words (as :func:`shingles`) into ``out``.
+
+    The position weights ``(2j + 1) * GOLDEN`` (:func:`_factor`, odd already) are linear in
+    ``j``, so the weighted sum is ``GOLDEN * (S0 + 2 * S1)`` with ``S0`` the sum of the
+    ``k`` word hashes and ``S1`` the sum of ``j`` times each, and both roll from one shingle to
+    the next: the same values (wrapping arithmetic is exact) with a few operations per shingle
+    instead of ``k`` products (20 for a passage)."""
     m = max(count - k + 1, 0)
-    for s in range(m):
-        acc = _ZERO
-        for j in range(k):
-            acc += hashes[first + s + j] * _factor(j)
-        out[s] = _mix64(acc ^ tag_k)
+    if m == 0:
+        return 0
+    tag_k = _U64(k) * GOLDEN
+    k_u, two = _U64(k), _U64(2)
+    s0, s1 = _ZERO, _ZERO
+    for j in range(k):
+        h = hashes[first + j]
+        s0 += h
+        s1 += _U64(j) * h
+    out[0] = _mix64((GOLDEN * (s0 + two * s1)) ^ tag_k)
+    for s in range(1, m):
+        entering = hashes[first + s - 1 + k]
+        s0 = s0 - hashes[first + s - 1] + entering
+        s1 = s1 + k_u * entering - s0
+        out[s] = _mix64((GOLDEN * (s0 + two * s1)) ^ tag_k)
     return m
+
+
+@njit(cache=True, inline="always")
+def _window_minima(
+    values: np.ndarray, size: int, w: int, left: np.ndarray, right: np.ndarray, out: np.ndarray
+) -> int:
+    """``out[j] = min(values[j : j + w])`` for every window inside ``values[:size]``; returns
+    their number. Van Herk / Gil-Werman: minima from each block of ``w`` start forwards
+    (``left``) and from each block end backwards (``right``); a window spans at most two
+    blocks, so its minimum is ``min(right[j], left[j + w - 1])``: three comparisons a value
+    whatever ``w`` (was ``w - 1``)."""
+    windows = size - w + 1
+    if windows <= 0:
+        return 0
+    at = 0  # where the current block starts
+    for i in range(size):
+        if i == at + w:
+            at = i
+        if i == at or values[i] < left[i - 1]:
+            left[i] = values[i]
+        else:
+            left[i] = left[i - 1]
+    for i in range(size - 1, -1, -1):
+        if i == size - 1 or i - at == w - 1 or values[i] < right[i + 1]:
+            right[i] = values[i]
+        else:
+            right[i] = right[i + 1]
+        if i == at:  # the block ending at i - 1 is next
+            at -= w
+    for j in range(windows):
+        a, b = right[j], left[j + w - 1]
+        out[j] = a if a < b else b
+    return windows
 
 
 @njit(cache=True, nogil=True)
@@ -586,6 +647,8 @@ def text_anchors(
     for i in range(n):
         widest = max(widest, counts[i])
     short = np.empty(widest + 1, dtype=np.uint64)
+    left = np.empty(widest + 1, dtype=np.uint64)
+    right = np.empty(widest + 1, dtype=np.uint64)
     minima = np.empty(widest + 1, dtype=np.uint64)
     out = np.empty(hashes.size + 16, dtype=np.uint64)
     per_text = np.zeros(n, dtype=np.int64)
@@ -594,17 +657,20 @@ def text_anchors(
     for i in range(n):
         s = _text_shingles(hashes, first, counts[i], anchor_words, short)
         first += counts[i]
-        windows = s - w + 1
+        windows = _window_minima(short, s, w, left, right, minima)
         if windows <= 0:
             continue
+        # Neighbouring windows mostly share their minimum: sort one value per run of them.
+        runs, previous = 0, _ZERO
         for j in range(windows):
-            low = short[j]
-            for k in range(j + 1, j + w):
-                if short[k] < low:
-                    low = short[k]
-            minima[j] = low >> shift_u
-        values = np.sort(minima[:windows])
-        for j in range(windows):
+            value = minima[j]
+            if j == 0 or value != previous:
+                minima[runs] = value >> shift_u
+                runs += 1
+            previous = value
+        values = minima[:runs]
+        values.sort()
+        for j in range(runs):
             if j == 0 or values[j] != values[j - 1]:
                 out[m] = values[j]
                 m += 1
@@ -627,6 +693,9 @@ def text_passages(
         widest = max(widest, counts[i])
     short = np.empty(widest + 1, dtype=np.uint64)
     long = np.empty(widest + 1, dtype=np.uint64)
+    left = np.empty(widest + 1, dtype=np.uint64)
+    right = np.empty(widest + 1, dtype=np.uint64)
+    minima = np.empty(widest + 1, dtype=np.uint64)
     size = hashes.size + 16  # at most one passage a word
     out_hash = np.empty(size, dtype=np.uint64)
     out_anchor = np.empty(size, dtype=np.uint64)
@@ -639,17 +708,97 @@ def text_passages(
         first += counts[i]
         if p == 0 or s < w:
             continue
-        order = np.argsort(long[:p], kind="mergesort")
-        for q in range(p):
+        _window_minima(short, s, w, left, right, minima)  # passage j spans window j
+        order = np.argsort(long[:p])
+        q = 0
+        while q < p:  # one passage per run of equal hashes, with its first occurrence's anchor
             j = order[q]
-            if q > 0 and long[j] == long[order[q - 1]]:
-                continue
-            low = short[j]
-            for k in range(j + 1, j + w):
-                if short[k] < low:
-                    low = short[k]
+            earliest = j
+            r = q + 1
+            while r < p and long[order[r]] == long[j]:
+                earliest = min(earliest, order[r])
+                r += 1
             out_hash[m] = long[j]
-            out_anchor[m] = low >> shift_u
+            out_anchor[m] = minima[earliest] >> shift_u
             out_owner[m] = i
             m += 1
+            q = r
     return out_hash[:m].copy(), out_anchor[:m].copy(), out_owner[:m].copy()
+
+
+@njit(cache=True, inline="always")
+def _shingle_at(hashes: np.ndarray, at: int, k: int) -> np.uint64:
+    """The ``k``-word shingle starting at word ``at`` (the value :func:`shingles` gives)."""
+    acc = _ZERO
+    for j in range(k):
+        acc += hashes[at + j] * _factor(j)
+    return _mix64(acc ^ (_U64(k) * GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def _member(value: np.uint64, table: np.ndarray, mask: np.uint64, values: np.ndarray) -> bool:
+    """Whether ``value`` is among the sorted ``values``; ``table[v & mask]`` is true for each
+    of them, which rules out most other values with one lookup."""
+    if not table[value & mask]:
+        return False
+    where = np.searchsorted(values, value)
+    return where < values.size and values[where] == value
+
+
+@njit(cache=True, nogil=True)
+def text_usable_passages(
+    hashes: np.ndarray,
+    counts: np.ndarray,
+    passage_words: int,
+    anchor_words: int,
+    shift: int,
+    table: np.ndarray,
+    mask: np.uint64,
+    usable: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(hashes, owner)``: per text (``owner``, in order) its distinct ``passage_words``-word
+    shingles in value order whose anchor (as :func:`text_passages`) is among the sorted
+    ``usable`` anchors (``table``, ``mask``: see :func:`_member`).
+
+    :func:`text_passages` filtered, without the passages no one keeps: a passage's anchor is
+    the minimum of the anchor shingles inside its own words, so all occurrences of a passage
+    have one anchor; windows are checked first (one lookup per run of windows sharing their
+    minimum) and only the passages of usable windows are hashed and sorted.
+    """
+    n = counts.size
+    w = passage_words - anchor_words + 1
+    widest = 0
+    for i in range(n):
+        widest = max(widest, counts[i])
+    short = np.empty(widest + 1, dtype=np.uint64)
+    left = np.empty(widest + 1, dtype=np.uint64)
+    right = np.empty(widest + 1, dtype=np.uint64)
+    minima = np.empty(widest + 1, dtype=np.uint64)
+    picked = np.empty(widest + 1, dtype=np.uint64)
+    out_hash = np.empty(hashes.size + 16, dtype=np.uint64)
+    out_owner = np.empty(hashes.size + 16, dtype=np.int64)
+    m, first = 0, 0
+    shift_u = _U64(shift)
+    for i in range(n):
+        s = _text_shingles(hashes, first, counts[i], anchor_words, short)
+        p = max(counts[i] - passage_words + 1, 0)
+        if p > 0 and s >= w:
+            _window_minima(short, s, w, left, right, minima)  # passage j spans window j
+            k, previous, usable_here = 0, _ZERO, False
+            for j in range(p):
+                value = minima[j]
+                if j == 0 or value != previous:
+                    usable_here = _member(value >> shift_u, table, mask, usable)
+                    previous = value
+                if usable_here:
+                    picked[k] = _shingle_at(hashes, first + j, passage_words)
+                    k += 1
+            values = picked[:k]
+            values.sort()
+            for j in range(k):
+                if j == 0 or values[j] != values[j - 1]:
+                    out_hash[m] = values[j]
+                    out_owner[m] = i
+                    m += 1
+        first += counts[i]
+    return out_hash[:m].copy(), out_owner[:m].copy()

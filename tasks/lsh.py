@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from tasks import kernels
+from tasks.threads import ordered_map
 
 _DEDUP_EVERY = 1 << 22  # pending pair keys before they are deduplicated
 
@@ -68,16 +69,35 @@ class PairSet:
         self.done = np.empty(0, dtype=np.uint64)
         self.pending: list[np.ndarray] = []
         self.size = 0
+        self.runs = True  # every pending array is sorted and distinct
+
+    def encode(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The keys of pairs ``(a, b)`` (for :meth:`add_sorted`)."""
+        return a.astype(np.uint64) * self.n + b.astype(np.uint64)
 
     def add(self, a: np.ndarray, b: np.ndarray) -> None:
-        self.pending.append(a.astype(np.uint64) * self.n + b.astype(np.uint64))
-        self.size += a.size
+        self._pend(self.encode(a, b), False)
+
+    def add_sorted(self, keys: np.ndarray) -> None:
+        """Add pairs already encoded, sorted and distinct (:func:`sorted_unique` of
+        :meth:`encode`, done in a worker thread): compacting then only merges sorted runs."""
+        self._pend(keys, True)
+
+    def _pend(self, keys: np.ndarray, runs: bool) -> None:
+        self.pending.append(keys)
+        self.runs = self.runs and runs
+        self.size += keys.size
         if self.size > _DEDUP_EVERY:
             self._compact()
 
     def _compact(self) -> None:
-        self.done = sorted_unique(np.concatenate([self.done, *self.pending]))
-        self.pending, self.size = [], 0
+        joined = np.concatenate([self.done, *self.pending])
+        if self.runs:  # timsort merges the sorted runs (~6x a quicksort of the same values)
+            joined.sort(kind="stable")
+            self.done = joined[np.concatenate(([True], joined[1:] != joined[:-1]))[: joined.size]]
+        else:
+            self.done = sorted_unique(joined)
+        self.pending, self.size, self.runs = [], 0, True
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         self._compact()
@@ -90,15 +110,21 @@ def add_group_pairs(
     """Add to ``pairs`` every ``(owners[i], owners[j])``, ``i < j`` inside one group
     ``[starts[g], ends[g])`` whose owners ascend, with ``owners[i] < new`` and distinct owners
     (pairs of two "old" owners, ``>= new``, are left out)."""
+    for a, b in group_pairs(owners, starts, ends, new):
+        pairs.add(a, b)
+
+
+def group_pairs(
+    owners: np.ndarray, starts: np.ndarray, ends: np.ndarray, new: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs :func:`add_group_pairs` adds, as arrays ``(a, b)`` (for work in threads)."""
     for first, second in position_pairs(starts, ends):
         a, b = owners[first], owners[second]
         take = (a < new) & (a != b)
-        pairs.add(a[take], b[take])
+        yield a[take], b[take]
 
 
-def position_pairs(
-    starts: np.ndarray, ends: np.ndarray
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def position_pairs(starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Positions ``(i, i + d)`` of every pair inside one group ``[starts[g], ends[g])``, one
     array pair per distance ``d = 1, 2, ...`` (never empty)."""
     positions = np.repeat(starts, ends - starts) + ranges(ends - starts)
@@ -112,6 +138,29 @@ def position_pairs(
         d += 1
 
 
+class Membership:
+    """Which queries are among some sorted uint64 values (hashes, so their low bits are
+    uniform). Most passages' anchors are held by one article only, so a table of the values'
+    low bits rules out most queries with one lookup; a binary search settles the rest (a
+    binary search for every query was ~100 ns each, for ~250 queries an article)."""
+
+    def __init__(self, sorted_values: np.ndarray) -> None:
+        bits = int(np.clip(np.ceil(np.log2(max(sorted_values.size, 1) * 16)), 16, 26))
+        self.mask = np.uint64((1 << bits) - 1)
+        self.values = sorted_values
+        self.table = np.zeros(1 << bits, dtype=bool)
+        self.table[sorted_values & self.mask] = True
+
+    def __call__(self, queries: np.ndarray) -> np.ndarray:
+        found = self.table[queries & self.mask]
+        maybe = np.flatnonzero(found)
+        if self.values.size and maybe.size:
+            asked = queries[maybe]
+            where = np.minimum(np.searchsorted(self.values, asked), self.values.size - 1)
+            found[maybe] = self.values[where] == asked
+        return found
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """``np.unique`` by sorting (numpy 2's hash-based unique is several times slower here)."""
     values = np.sort(values)
@@ -121,12 +170,14 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(
-    matrix: np.ndarray, rows_of: np.ndarray, bands: int, big_group: int = 64
+    matrix: np.ndarray, rows_of: np.ndarray, bands: int, big_group: int = 64, workers: int = 1
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
     """Candidate pairs among the given rows of ``matrix``, plus the groups too big to expand.
 
     Returns ``(a, b, big)``: int64 row numbers with ``a < b``, sorted and unique, and the
-    distinct sorted groups of more than ``big_group`` rows sharing a band.
+    distinct sorted groups of more than ``big_group`` rows sharing a band. ``workers``: threads
+    grouping bands (the compiled band keys and numpy's sort run without the GIL; the result is
+    a sorted set, the same whatever the order).
     """
     pairs = PairSet(matrix.shape[0])
     big: set[tuple[int, ...]] = set()
@@ -134,17 +185,26 @@ def candidate_pairs(
         a, b = pairs.pairs()
         return a, b, []
     rows = matrix.shape[1] // bands
-    for band in range(bands):
+
+    def band_pairs(band: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[int, ...]]]:
         keys = kernels.band_keys(matrix, rows_of, band * rows, (band + 1) * rows)
         order, starts, ends = _groups(keys)
         small = ends - starts <= big_group
-        for lo, hi in zip(starts[~small].tolist(), ends[~small].tolist(), strict=True):
-            big.add(tuple(sorted(rows_of[order[lo:hi]].tolist())))
-        starts, ends = starts[small], ends[small]
+        groups = [
+            tuple(sorted(rows_of[order[lo:hi]].tolist()))
+            for lo, hi in zip(starts[~small].tolist(), ends[~small].tolist(), strict=True)
+        ]
         members = rows_of[order]
-        for first, second in position_pairs(starts, ends):
+        found = []
+        for first, second in position_pairs(starts[small], ends[small]):
             a, b = members[first], members[second]
-            pairs.add(np.minimum(a, b), np.maximum(a, b))
+            found.append((np.minimum(a, b), np.maximum(a, b)))
+        return found, groups
+
+    for found, groups in ordered_map(band_pairs, range(bands), workers):
+        big.update(groups)
+        for a, b in found:
+            pairs.add(a, b)
     a, b = pairs.pairs()
     return a, b, sorted(big)
 

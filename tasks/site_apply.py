@@ -15,7 +15,7 @@ import hashlib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, Self, TypeVar
@@ -41,7 +41,7 @@ from tasks.site_boilerplate import (
     site_findings,
     site_of,
 )
-from tasks.textspill import spilled_texts
+from tasks.textspill import SpilledTexts
 from tasks.threads import ordered_map
 
 _WORD = re.compile(r"\w+")
@@ -82,40 +82,65 @@ class _Outcome:
     reject: tuple[str, str] | None = None
 
 
-def strip_site_boilerplate(
-    frames: Sequence[F], config: PipelineConfig, counts: Counts, scratch: Path
-) -> list[F]:
-    """``frames`` with site boilerplate removed; ``counts`` updated to match.
+@dataclass(frozen=True, slots=True)
+class SiteRows:
+    """Who each candidate row of some frames is, in frame order: what the statistics count."""
 
-    The run's texts are spilled under ``scratch`` for the statistics (read once in order, then
-    only the rows a decision needs), and the new texts of changed frames are parked there:
-    memory holds one shard's texts at a time.
+    doc_ids: list[str]
+    sources: list[str]
+    sites: list[str]  # site_of each row
+
+
+def site_rows(frames: Sequence[Frame]) -> SiteRows:
+    """The frames' :class:`SiteRows` (Python work per document: the caller may run it in a
+    thread while the texts are spilled)."""
+    rows = SiteRows([], [], [])
+    for frame in frames:
+        columns = frame.candidates.select(["doc_id", "source", "site", "url"]).to_pydict()
+        rows.doc_ids.extend(columns["doc_id"])
+        rows.sources.extend(columns["source"])
+        rows.sites.extend(map(site_of, columns["site"], columns["url"], columns["source"]))
+    return rows
+
+
+def strip_site_boilerplate(
+    frames: Sequence[F],
+    config: PipelineConfig,
+    counts: Counts,
+    scratch: Path,
+    texts: SpilledTexts,
+    candidates: SiteRows | None = None,
+) -> tuple[list[F], SpilledTexts]:
+    """``frames`` with site boilerplate removed, and their candidates' texts after it;
+    ``counts`` updated to match.
+
+    ``texts`` are the candidates' texts of ``frames`` in frame order, spilled by the caller
+    (the run's texts are spilled once): the statistics read them once in order, then only the
+    rows a decision needs. A changed frame's new texts are parked under ``scratch`` and its
+    rewritten ones appended to the spill file; the texts returned are ``texts`` when nothing
+    changed, else a :meth:`~SpilledTexts.select` of it (the caller closes both).
+    ``candidates``: the frames' :func:`site_rows`, if the caller has them.
     """
     frames = list(frames)
     parts = [n for n, frame in enumerate(frames) if len(frame.candidates)]
     if not config.site.enabled or not parts:
-        return frames
-    doc_ids: list[str] = []
-    sources: list[str] = []
-    sites: list[str] = []
-    for n in parts:
-        columns = frames[n].candidates.select(["doc_id", "source", "site", "url"]).to_pydict()
-        doc_ids += columns["doc_id"]
-        sources += columns["source"]
-        sites += map(site_of, columns["site"], columns["url"], columns["source"])
+        return frames, texts
+    candidates = candidates or site_rows(frames)
+    doc_ids, sources, sites = candidates.doc_ids, candidates.sources, candidates.sites
     starts = np.cumsum([0] + [len(frames[n].candidates) for n in parts])
+    if not len(texts) == len(doc_ids) == starts[-1]:
+        raise ValueError(f"{len(texts)} texts, {len(doc_ids)} rows for {starts[-1]} candidates")
     workers = os.cpu_count() or 1
-    shard_texts = ordered_map(lambda n: frames[n].texts(), parts, workers)  # read ahead
-    with spilled_texts(shard_texts, scratch, ".site-texts-") as texts:
-        signatures = _Stacked([frames[n] for n in parts], starts)
-        findings = site_findings(
-            doc_ids, sources, sites, texts, signatures, config.dedup, config.site, workers
-        )
+    signatures = _Stacked([frames[n] for n in parts], starts, workers)
+    findings = site_findings(
+        doc_ids, sources, sites, texts, signatures, config.dedup, config.site, workers
+    )
     del doc_ids, sources, sites
     if not len(findings):
-        return frames
+        return frames, texts
     detector = config.make_detector()
     part_of = np.searchsorted(starts, findings.doc, side="right") - 1
+    rows = [np.arange(starts[k], starts[k + 1]) for k in range(len(parts))]
     for k in np.unique(part_of).tolist():
         n = parts[k]
         here = part_of == k
@@ -133,16 +158,20 @@ def strip_site_boilerplate(
             [(sources[r].as_py(), ids[r].as_py()) for r, o in outcomes.items() if o.reject],
             config.read,
         )
-        frames[n] = _apply(frames[n], outcomes, config, counts, raw, scratch)
-    return frames
+        frames[n], kept, rewritten = _apply(frames[n], outcomes, config, counts, raw, scratch)
+        rows[k] = rows[k][kept]
+        if rewritten:  # rows in order (dicts keep insertion order)
+            rows[k][np.searchsorted(kept, list(rewritten))] = texts.extend(list(rewritten.values()))
+    return frames, texts.select(np.concatenate(rows))
 
 
 class _Stacked:
     """The signatures of several frames as one sequence of rows, read from the frames only
-    for the rows asked for (the statistics need those of the sites with candidate lines)."""
+    for the rows asked for (the statistics need those of the sites with candidate lines);
+    ``workers`` threads read the frames' files (numpy's reads run without the GIL)."""
 
-    def __init__(self, frames: Sequence[Frame], starts: np.ndarray) -> None:
-        self.frames, self.starts = frames, starts
+    def __init__(self, frames: Sequence[Frame], starts: np.ndarray, workers: int = 1) -> None:
+        self.frames, self.starts, self.workers = frames, starts, workers
 
     def take(self, rows: np.ndarray) -> Signatures:
         rows = np.asarray(rows, dtype=np.int64)
@@ -151,12 +180,13 @@ class _Stacked:
         owners, bounds = np.unique(part[order], return_index=True)
         bounds = [*bounds.tolist(), rows.size]
 
-        def pieces() -> Iterator[tuple[np.ndarray, Signatures]]:
-            for k, lo, hi in zip(owners.tolist(), bounds, bounds[1:], strict=False):
-                at = order[lo:hi]
-                yield at, self.frames[k].signatures.take(rows[at] - self.starts[k])
+        def piece(job: tuple[int, int, int]) -> tuple[np.ndarray, Signatures]:
+            k, lo, hi = job
+            at = order[lo:hi]
+            return at, self.frames[k].signatures.take(rows[at] - self.starts[k])
 
-        return Signatures.scatter(pieces(), rows.size)
+        jobs = zip(owners.tolist(), bounds, bounds[1:], strict=False)
+        return Signatures.scatter(ordered_map(piece, jobs, self.workers), rows.size)
 
 
 def _frame_outcomes(
@@ -234,7 +264,9 @@ def _apply(
     counts: Counts,
     raw: dict[str, bytes],
     scratch: Path,
-) -> F:
+) -> tuple[F, np.ndarray, dict[int, str]]:
+    """The frame with ``outcomes`` applied (parked under ``scratch``), which of its rows it
+    keeps, and the new text of each kept row that changed (by row before the change)."""
     table = frame.candidates
     if "text" not in table.schema.names:
         table = table.append_column(schema.CANDIDATES.field("text"), frame.texts())
@@ -316,7 +348,8 @@ def _apply(
         table = table.set_column(
             index, table.schema.field(index), pa.array(line_nos, table.schema.field(index).type)
         )
-    signatures = _resign(frame.signatures, resigned, [columns["text"][r] for r in resigned], config)
+    rewritten = {r: columns["text"][r] for r in resigned}
+    signatures = _resign(frame.signatures, resigned, list(rewritten.values()), config)
     mask = pa.array(keep, type=pa.bool_())
     changed = replace(
         frame,
@@ -328,11 +361,12 @@ def _apply(
             ]
         ),
     )
-    return changed.park(
+    parked = changed.park(
         scratch,
         signatures.take(keep) if not keep.all() else signatures,
         pa.Table.from_pylist(removed_rows, schema=schema.REMOVED_LINES),
     )
+    return parked, np.flatnonzero(keep), rewritten
 
 
 def _resign(

@@ -131,8 +131,27 @@ def passages_flat(
     the minimum of the window that starts at the text's ``j``-th anchor shingle.
     """
     hashes, counts = words.word_hashes(texts)
-    return kernels.text_passages(
-        hashes, counts, cfg.passage_words, cfg.anchor_words, _ANCHOR_SHIFT
+    return kernels.text_passages(hashes, counts, cfg.passage_words, cfg.anchor_words, _ANCHOR_SHIFT)
+
+
+def usable_passages(
+    texts: Sequence[str], cfg: StoryConfig, usable: lsh.Membership
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`passages_flat` of the texts restricted to the passages whose anchor is
+    ``usable``, as ``(hashes, owner)``: what the passage join keeps, in one compiled pass that
+    never hashes or sorts the other passages (most of them: most anchors are held by one
+    article). A passage's anchor depends only on its own words, so the filter does not depend
+    on which occurrence of a repeated passage is looked at."""
+    hashes, counts = words.word_hashes(texts)
+    return kernels.text_usable_passages(
+        hashes,
+        counts,
+        cfg.passage_words,
+        cfg.anchor_words,
+        _ANCHOR_SHIFT,
+        usable.table,
+        usable.mask,
+        usable.values,
     )
 
 
@@ -160,6 +179,7 @@ def candidate_pairs(
     offsets: np.ndarray,
     cfg: StoryConfig,
     earlier: EarlierStories | None = None,
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Node pairs ``a < b`` sharing an anchor held by at most ``max_anchor_docs`` articles,
     and the table ``(anchor values, holders)`` of every anchor held by two or more articles
@@ -168,7 +188,8 @@ def candidate_pairs(
     Nodes ``0..n-1`` are this run's texts, ``n + j`` the earlier article ``j``; pairs of two
     earlier articles are left out (their stories were settled when they were published).
     Anchors are grouped one slice of the value range at a time (``_PARTS`` slices), so the
-    work arrays hold a slice of the anchors, not all of them twice over.
+    work arrays hold a slice of the anchors, not all of them twice over; ``workers``: threads,
+    one slice each (numpy's sorts run without the GIL; same result).
     """
     n = offsets.size - 1
     m = len(earlier.doc_ids) if earlier is not None else 0
@@ -178,14 +199,15 @@ def candidate_pairs(
     table_values, table_sizes = [], []
     parts = _PARTS if flat.size > _PART_MIN else 1
     part_of = ((flat >> _PART_SHIFT) % np.uint64(parts)).astype(np.uint8) if parts > 1 else None
-    for part in range(parts):
+
+    def grouped(part: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slice ``part``'s shared anchors, their holder counts and its candidate pairs
+        (encoded, sorted and distinct)."""
         values, owners = _slice(flat, offsets, part_of, part)
         if old_values.size:
             keep = (old_values >> _PART_SHIFT) % np.uint64(parts) == part
             values = np.concatenate((values, old_values[keep]))
             owners = np.concatenate((owners, old_owners[keep]))
-        if not values.size:
-            continue
         order = np.argsort(values, kind="stable")  # owners ascend within equal values
         values, owners = values[order], owners[order]
         del order
@@ -194,11 +216,17 @@ def candidate_pairs(
         ends = np.concatenate((bounds, [values.size]))
         size = ends - starts
         shared = size >= 2
-        table_values.append(values[starts[shared]])
-        table_sizes.append(size[shared])
         usable = shared & (size <= cfg.max_anchor_docs)
-        starts, ends = starts[usable], ends[usable]
-        lsh.add_group_pairs(pairs, owners, starts, ends, n)  # owners ascend within a group
+        groups = lsh.group_pairs(owners, starts[usable], ends[usable], n)
+        found = [pairs.encode(a, b) for a, b in groups]
+        keys = lsh.sorted_unique(np.concatenate(found)) if found else np.empty(0, np.uint64)
+        return values[starts[shared]], size[shared], keys
+
+    # One slice per thread in flight: each holds its slice's work arrays.
+    for values, sizes, keys in ordered_map(grouped, range(parts), workers, workers):
+        table_values.append(values)
+        table_sizes.append(sizes)
+        pairs.add_sorted(keys)
     values = np.concatenate(table_values) if table_values else np.empty(0, np.uint64)
     sizes = np.concatenate(table_sizes) if table_sizes else np.empty(0, np.int64)
     order = np.argsort(values, kind="stable")
@@ -271,7 +299,7 @@ def assign(
     cfg = cfg or StoryConfig()
     n = len(doc_ids)
     flat, offsets = anchor_index if anchor_index is not None else anchors(texts, cfg, workers)
-    a, b, holders = candidate_pairs(flat, offsets, cfg, earlier)
+    a, b, holders = candidate_pairs(flat, offsets, cfg, earlier, workers)
     m = len(earlier.doc_ids) if earlier is not None else 0
 
     def text_of(nodes: list[int]) -> Sequence[str]:
@@ -284,7 +312,7 @@ def assign(
     x, y = story_pairs.shared_passage_pairs(
         a,
         b,
-        lambda nodes: passages_flat(text_of(nodes), cfg),
+        lambda nodes, usable: usable_passages(text_of(nodes), cfg, usable),
         holders,
         cfg.max_anchor_docs,
         n,

@@ -29,9 +29,10 @@ import numpy as np
 from tasks import lsh
 from tasks.threads import ordered_map
 
-#: The passages of some nodes, flat: hashes, their anchors, and the position of each one's node
-#: in the list asked for (:func:`tasks.stories.passages_flat`).
-PassagesOf = Callable[[list[int]], tuple[np.ndarray, np.ndarray, np.ndarray]]
+#: The usable passages of some nodes, flat: of each node, its distinct passages whose anchor is
+#: among the given usable anchors; their hashes, and the position of each one's node in the
+#: list asked for (:func:`tasks.stories.usable_passages`).
+PassagesOf = Callable[[list[int], lsh.Membership], tuple[np.ndarray, np.ndarray]]
 
 _BATCH = 4096
 _PART_BITS = 5
@@ -55,7 +56,7 @@ def shared_passage_pairs(
     The kept passages (16 bytes each, ~100 an article) are written to ``_PARTS`` files under
     ``scratch`` (default: the system's temporary folder) by the top bits of their hash and
     joined one file at a time: memory holds a batch of articles and one part, not the run.
-    ``workers``: threads computing passages, a batch each (same result).
+    ``workers``: threads computing passages, a batch each, and joining parts (same result).
     """
     values, counts = holders
     usable = np.sort(values[(counts >= 2) & (counts <= max_anchor_docs)])
@@ -66,64 +67,51 @@ def shared_passage_pairs(
     if not usable.size or not nodes.size:
         return empty, empty
     pairs = lsh.PairSet(int(nodes.max()) + 1)
-    is_usable = _Membership(usable)
+    is_usable = lsh.Membership(usable)
     with tempfile.TemporaryDirectory(prefix=".staging-passages-", dir=scratch) as tmp:
         parts = [Path(tmp) / f"{k:02d}" for k in range(_PARTS)]
 
-        def usable_passages(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            passage, anchor, position = passages_of(batch.tolist())
-            keep = is_usable(anchor)
-            return passage[keep], batch[position[keep]]
+        def usable_passages(batch: np.ndarray) -> list[tuple[int, np.ndarray]]:
+            passage, position = passages_of(batch.tolist(), is_usable)
+            return _by_part(passage, batch[position])
 
+        def joined(part: Path) -> np.ndarray:
+            rows = np.fromfile(part, dtype=np.uint64).reshape(-1, 2)
+            found = _pairs_in_groups(rows[:, 0], rows[:, 1].astype(np.int64), new)
+            keys = [pairs.encode(x, y) for x, y in found]
+            return lsh.sorted_unique(np.concatenate(keys)) if keys else np.empty(0, np.uint64)
+
+        # Threads compute passages and split them by part, a batch each; files are appended
+        # here, in batch order. Then threads join a part file each (one part's work arrays per
+        # thread); the pairs are a sorted set, the same in any order.
         batches = (nodes[lo : lo + _BATCH] for lo in range(0, nodes.size, _BATCH))
-        for hashes, owners in ordered_map(usable_passages, batches, workers):
-            _append_by_part(parts, hashes, owners)
-        for part in parts:
-            if part.exists():
-                hashes = np.fromfile(part, dtype=np.uint64).reshape(-1, 2)
-                _pairs_in_groups(pairs, hashes[:, 0], hashes[:, 1].astype(np.int64), new)
+        for blocks in ordered_map(usable_passages, batches, workers):
+            for k, block in blocks:
+                with open(parts[k], "ab") as sink:
+                    block.tofile(sink)
+        written = [part for part in parts if part.exists()]
+        for keys in ordered_map(joined, written, workers, workers):
+            pairs.add_sorted(keys)
     return pairs.pairs()
 
 
-def _append_by_part(parts: list[Path], hashes: np.ndarray, owners: np.ndarray) -> None:
-    """Append ``(hash, owner)`` rows to the part file of each hash (its top bits)."""
+def _by_part(hashes: np.ndarray, owners: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``(hash, owner)`` rows grouped by the part of each hash (its top bits): ``(part,
+    rows)`` for each part that has some, in part order."""
     part = (hashes >> np.uint64(64 - _PART_BITS)).astype(np.int64)
     order = np.argsort(part, kind="stable")
     rows = np.stack([hashes[order], owners[order].astype(np.uint64)], axis=1)
     bounds = np.searchsorted(part[order], np.arange(_PARTS + 1))
-    for k in np.flatnonzero(np.diff(bounds)).tolist():
-        with open(parts[k], "ab") as sink:
-            rows[bounds[k] : bounds[k + 1]].tofile(sink)
+    return [(k, rows[bounds[k] : bounds[k + 1]]) for k in np.flatnonzero(np.diff(bounds)).tolist()]
 
 
-class _Membership:
-    """Which queries are among some sorted uint64 values (hashes, so their low bits are
-    uniform). Most passages' anchors are held by one article only, so a table of the values'
-    low bits rules out most queries with one lookup; a binary search settles the rest (a
-    binary search for every query was ~100 ns each, for ~250 queries an article)."""
-
-    def __init__(self, sorted_values: np.ndarray) -> None:
-        bits = int(np.clip(np.ceil(np.log2(max(sorted_values.size, 1) * 16)), 16, 26))
-        self.mask = np.uint64((1 << bits) - 1)
-        self.values = sorted_values
-        self.table = np.zeros(1 << bits, dtype=bool)
-        self.table[sorted_values & self.mask] = True
-
-    def __call__(self, queries: np.ndarray) -> np.ndarray:
-        found = self.table[queries & self.mask]
-        maybe = np.flatnonzero(found)
-        if self.values.size and maybe.size:
-            asked = queries[maybe]
-            where = np.minimum(np.searchsorted(self.values, asked), self.values.size - 1)
-            found[maybe] = self.values[where] == asked
-        return found
-
-
-def _pairs_in_groups(pairs: lsh.PairSet, hashes: np.ndarray, owners: np.ndarray, new: int) -> None:
-    """Add every pair ``x < y`` of owners of one hash, at least one of them new (``x < new``)."""
+def _pairs_in_groups(
+    hashes: np.ndarray, owners: np.ndarray, new: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every pair ``x < y`` of owners of one hash, at least one of them new (``x < new``)."""
     order = np.lexsort((owners, hashes))
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     ends = np.r_[starts[1:], hashes.size]
     shared = ends - starts >= 2
-    lsh.add_group_pairs(pairs, owners, starts[shared], ends[shared], new)
+    return list(lsh.group_pairs(owners, starts[shared], ends[shared], new))

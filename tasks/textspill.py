@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,14 +28,34 @@ from tasks import words
 
 
 class SpilledTexts(Sequence[str]):
-    """A read-only sequence of strings backed by a spill file (see :func:`write_texts`)."""
+    """A sequence of strings backed by a spill file (see :func:`write_texts`).
 
-    def __init__(self, path: Path) -> None:
-        self._offsets = np.fromfile(_offsets_path(path), dtype=np.int64)
+    Row ``i`` is the file's bytes ``starts[i]:ends[i]`` (by default the rows as written);
+    :meth:`extend` appends texts and :meth:`select` gives other rows of the same file.
+    """
+
+    def __init__(self, path: Path, spans: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        if spans is None:
+            offsets = np.fromfile(_offsets_path(path), dtype=np.int64)
+            spans = (offsets[:-1], offsets[1:])
+        self._path = Path(path)
+        self._starts, self._ends = spans
+        self._added: list[tuple[np.ndarray, np.ndarray]] = []  # joined on the next read
+        self._lock = threading.Lock()
+        self._size = int(self._starts.size)
         self._fd = os.open(path, os.O_RDONLY)
 
     def __len__(self) -> int:
-        return int(self._offsets.size - 1)
+        return self._size
+
+    def _spans(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:  # batches are read from several threads
+            if self._added:
+                starts, ends = zip(*self._added, strict=True)
+                self._starts = np.concatenate((self._starts, *starts))
+                self._ends = np.concatenate((self._ends, *ends))
+                self._added = []
+            return self._starts, self._ends
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -49,7 +70,8 @@ class SpilledTexts(Sequence[str]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        lo, hi = int(self._offsets[index]), int(self._offsets[index + 1])
+        starts, ends = self._spans()
+        lo, hi = int(starts[index]), int(ends[index])
         return os.pread(self._fd, hi - lo, lo).decode("utf-8")
 
     def __iter__(self) -> Iterator[str]:
@@ -63,9 +85,12 @@ class SpilledTexts(Sequence[str]):
         rows = np.where(rows < 0, rows + len(self), rows)
         if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
             raise IndexError("row out of range")
+        if not rows.size:
+            return pa.array([], type=pa.large_string())
         order = np.argsort(rows, kind="stable")
         ordered = rows[order]
-        starts, ends = self._offsets[ordered], self._offsets[ordered + 1]
+        every_start, every_end = self._spans()
+        starts, ends = every_start[ordered], every_end[ordered]
         offsets = np.zeros(rows.size + 1, dtype=np.int64)
         np.cumsum(ends - starts, out=offsets[1:])
         data = bytearray(int(offsets[-1]))
@@ -84,6 +109,27 @@ class SpilledTexts(Sequence[str]):
         if not np.all(order[1:] > order[:-1]):
             taken = taken.take(np.argsort(order))
         return taken
+
+    def extend(self, texts: Sequence[str]) -> np.ndarray:
+        """Append ``texts`` to the file and to this sequence; returns their rows. (Texts
+        rewritten after the spill: the file only grows, no row already given changes.)"""
+        data, bounds = words.encode(texts)
+        with self._lock, open(self._path, "ab") as sink:
+            base = sink.tell()
+            sink.write(memoryview(data[bounds[0] : bounds[-1]]))
+            rows = np.arange(self._size, self._size + len(texts), dtype=np.int64)
+            self._added.append((base + bounds[:-1] - bounds[0], base + bounds[1:] - bounds[0]))
+            self._size += len(texts)
+        return rows
+
+    def select(self, rows: np.ndarray | Sequence[int]) -> SpilledTexts:
+        """The given rows (in that order) as a sequence over the same file: no text is read
+        or copied. It has its own handle: close it too."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
+            raise IndexError("row out of range")
+        starts, ends = self._spans()
+        return SpilledTexts(self._path, (starts[rows], ends[rows]))
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -16,17 +16,31 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """``fn`` of each item, in item order. Items are drawn lazily and at most two per worker
-    are in flight, so memory holds a few batches (and their results), never all of them."""
+def in_thread(fn: Callable[..., R], *args: object) -> Future[R]:
+    """``fn(*args)`` started in a thread of its own (work that overlaps the caller's next
+    steps); the future gives its result, or raises its error."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when ``fn`` returns
+
+
+def ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, in_flight: int | None = None
+) -> Iterator[R]:
+    """``fn`` of each item, in item order. Items are drawn lazily and at most ``in_flight``
+    (default: two per worker) are in flight, so memory holds a few batches (and their
+    results), never all of them."""
     if workers <= 1:
         yield from map(fn, items)
         return
+    limit = max(in_flight or 2 * workers, 1)
     with ThreadPoolExecutor(workers) as pool:
         pending: deque[Future[R]] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

@@ -150,11 +150,14 @@ def encoded_word_hashes(buf: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarra
 
 
 def paragraph_keys(
-    texts: Sequence[str] | pa.Array | pa.ChunkedArray, seeds: np.ndarray
+    texts: Sequence[str] | pa.Array | pa.ChunkedArray, seeds: np.ndarray, max_words: int = -1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per paragraph (``text.split("\\n\\n")``; an empty text has none) of each text: a
     64-bit hash of ``seeds[i]`` and the paragraph's ``normalize.comparison_key`` (0 when the
-    key is empty), and the key's word count; per text, its number of paragraphs."""
+    key is empty), and the key's word count; per text, its number of paragraphs. With
+    ``max_words >= 0`` a longer paragraph is not hashed: hash 0, count ``max_words + 1``."""
     buf, offsets = encode(texts)
     seeds = np.ascontiguousarray(seeds, dtype=np.uint64)
-    return kernels.paragraph_keys(buf, offsets, seeds, *fold_tables(), space_table(), word_table())
+    return kernels.paragraph_keys(
+        buf, offsets, seeds, *fold_tables(), space_table(), word_table(), max_words
+    )

@@ -181,6 +181,17 @@ def test_bad_languages_are_rejected(tmp_path: Path) -> None:
         RuleSet.load([path])
 
 
+def test_read_rules_gives_the_loaded_definitions_without_compiling(tmp_path: Path) -> None:
+    assert boilerplate.read_rules() == SHIPPED.rules
+    assert boilerplate.read_rules(check_patterns=False) == SHIPPED.rules
+    path = write_rules(tmp_path / "broken.toml", {"pattern": "(unclosed"})
+    assert [r.pattern for r in boilerplate.read_rules([path], check_patterns=False)] == [
+        "(unclosed"
+    ]
+    with pytest.raises(RuleError, match="RE2 rejects"):
+        boilerplate.read_rules([path])
+
+
 def test_duplicate_id_across_files_names_both(tmp_path: Path) -> None:
     one = write_rules(tmp_path / "one.toml", {"id": "share-x", "category": "share"})
     two = write_rules(tmp_path / "two.toml", {"id": "share-x", "category": "share"})

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 
-from tasks.config import PipelineConfig
+from tasks import minhash
+from tasks.config import PIPELINE_VERSION, PipelineConfig
 
 RULE = """
 [[rule]]
@@ -35,3 +39,19 @@ def test_an_edited_rule_file_is_read_again(tmp_path: Path) -> None:
     after = config.load_rules()
     assert [r.id for r in after.rules] == ["share_bb"]
     assert config.fingerprint() != fingerprint
+
+
+def test_the_fingerprint_hashes_the_compiled_rules_definitions(tmp_path: Path) -> None:
+    """Read without compiling (the assembly's process never matches a line), the same value
+    as from the rules the workers compile."""
+    path = tmp_path / "custom.toml"
+    path.write_text(RULE.format(id="share_a"))
+    for config in (PipelineConfig(), PipelineConfig(rules_paths=(str(path),), min_words=7)):
+        payload = {
+            "version": PIPELINE_VERSION,
+            "signatures": minhash.ALGORITHM,
+            "config": asdict(config),
+            "rules": [(r.id, r.pattern, r.max_words) for r in config.load_rules().rules],
+        }
+        encoded = json.dumps(payload, sort_keys=True, default=str).encode()
+        assert config.fingerprint() == hashlib.blake2b(encoded, digest_size=16).hexdigest()

@@ -17,12 +17,16 @@ import pytest
 from tasks import minhash
 from tasks.dedup import (
     Decision,
+    Decisions,
     DedupConfig,
     Earlier,
     Signatures,
     compute_signatures,
+    decide,
     deduplicate,
     deduplicate_texts,
+    exact_groups,
+    kept_copies,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "syndicated"
@@ -555,6 +559,27 @@ def test_an_exact_copy_of_an_earlier_article_is_exact() -> None:
     assert out[1].kept
 
 
+def test_decisions_as_arrays_describe_each_document() -> None:
+    cfg = DedupConfig()
+    names = ["wire_copy_courier", "wire_copy_intl", "update_v2", "quote_story_markets"]
+    texts = [text(n) for n in names] + [text("quote_story_markets"), text("wire_original")]
+    ids = [*names, "exact-of-markets", "wire_original"]
+    sources = [SOURCES.get(n, "s") for n in ids]
+    sigs = compute_signatures(texts, cfg)
+    earlier = _earlier(["update_v1"], sigs, cfg)
+    columns = decide(ids, sources, sigs, cfg, texts=texts, earlier=earlier)
+    listed = deduplicate(ids, sources, sigs, cfg, texts=texts, earlier=earlier)
+    assert [columns.decision(i) for i in range(len(ids))] == listed == columns.to_list()
+    assert columns.kept.tolist() == [d.kept for d in listed]
+    assert columns.earlier.tolist() == [d.earlier for d in listed]
+    assert [columns.kept_id(int(k)) for k in columns.keep] == [
+        d.duplicate_of or d.doc_id for d in listed
+    ]
+    kinds = {d.method for d in listed if not d.kept}
+    assert kinds == {"exact", "near"} and any(d.earlier for d in listed)
+    assert len(Decisions.empty()) == len(decide([], [], sigs.take(np.arange(0)), cfg)) == 0
+
+
 def test_earlier_inputs_are_validated() -> None:
     cfg = DedupConfig()
     texts = [text("wire_copy_intl")]
@@ -591,7 +616,9 @@ def test_big_lsh_groups_cluster_like_small_ones(monkeypatch: pytest.MonkeyPatch)
     ids = [f"d{i:02d}" for i in range(len(copies))]
     reference = deduplicate_texts(ids, ["s"] * len(ids), copies)
     real = lsh.candidate_pairs
-    monkeypatch.setattr(lsh, "candidate_pairs", lambda m, r, b: real(m, r, b, big_group=4))
+    monkeypatch.setattr(
+        lsh, "candidate_pairs", lambda m, r, b, **kw: real(m, r, b, big_group=4, **kw)
+    )
     assert deduplicate_texts(ids, ["s"] * len(ids), copies) == reference
     assert sum(d.kept for d in reference) == 3
 
@@ -617,3 +644,36 @@ def lsh_pairs(sigs: Signatures) -> tuple[np.ndarray, np.ndarray]:
 
     a, b, _ = lsh.candidate_pairs(sigs.matrix, np.arange(len(sigs)), DedupConfig().bands)
     return a, b
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_groups_number_equal_rows_as_numpy_unique(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 2000))
+    high = rng.integers(0, 4, (n, 2)).astype(np.uint64) * np.uint64(1 << 62)
+    hashes = high + rng.integers(0, 3, (n, 2)).astype(np.uint64)  # many equal rows
+    _, expected = np.unique(hashes, axis=0, return_inverse=True)
+    assert np.array_equal(exact_groups(hashes), expected.reshape(-1))
+
+
+def test_kept_copies_are_the_decisions_kept_copies() -> None:
+    base = " ".join(f"word{i}" for i in range(120))
+    texts = [
+        base,
+        base.replace("word7 ", "changed "),  # a near copy
+        base,  # an exact copy
+        "something else entirely " * 20,
+        ("something else entirely " * 20).upper(),  # exact after casefolding
+        "a short unrelated brief about the harbour",
+    ]
+    ids = [f"d{i}" for i in range(len(texts))][::-1]  # doc_ids not in row order
+    sources = ["s2", "s1", "s3", "s1", "s2", "s9"]
+    cfg = DedupConfig()
+    signatures = compute_signatures(texts, cfg)
+    decisions = deduplicate(ids, sources, signatures, cfg, texts=texts)
+    position = {doc_id: row for row, doc_id in enumerate(ids)}
+    expected = [position[d.duplicate_of or d.doc_id] for d in decisions]
+    kept = kept_copies(ids, sources, signatures, cfg, texts=texts, workers=2)
+    assert kept.tolist() == expected
+    assert len(set(expected)) == 3
+    assert kept_copies([], [], signatures.take(np.arange(0)), cfg, texts=[]).size == 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tasks.dedup import Signatures, compute_signatures
-from tasks.dedup_run import _kept_signatures
+from tasks.dedup import Decisions, Signatures, compute_signatures
+from tasks.dedup_run import RunDedup, _kept_signatures
+from tasks.threads import in_thread
 
 
 @pytest.mark.parametrize("size", [1, 3, 7, 100])
@@ -29,3 +30,21 @@ def test_kept_signatures_come_in_groups_of_the_kept_rows(size: int, seed: int) -
 def test_no_kept_rows_give_no_groups() -> None:
     parts = [compute_signatures(["a b c d e", "f g h i j"])]
     assert list(_kept_signatures(iter(parts), np.empty(0, dtype=np.int64), 4)) == []
+
+
+def test_the_index_part_is_waited_for_and_its_error_reported(tmp_path) -> None:
+    written = tmp_path / "part.parquet"
+    done = RunDedup(
+        decisions=Decisions.empty(), story_ids=[], index_part=in_thread(lambda: written)
+    )
+    assert done.index_written() == written
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    failed = RunDedup(decisions=Decisions.empty(), story_ids=[], index_part=in_thread(fail))
+    failed.settle()  # waits, whatever happened: the caller's own error is the one reported
+    assert failed.index_part.done()
+    with pytest.raises(OSError, match="disk full"):
+        failed.index_written()
+    assert RunDedup(decisions=Decisions.empty(), story_ids=[]).index_written() is None

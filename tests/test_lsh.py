@@ -59,6 +59,16 @@ def test_only_the_given_rows_take_part() -> None:
     assert set(zip(a.tolist(), b.tolist(), strict=True)) == brute_force(matrix, rows_of, 4)
 
 
+def test_bands_grouped_in_threads_give_the_same_pairs() -> None:
+    matrix = random_matrix(2)
+    rows_of = np.arange(120, dtype=np.int64)
+    one = lsh.candidate_pairs(matrix, rows_of, bands=6, big_group=10)
+    for workers in (2, 3):
+        a, b, big = lsh.candidate_pairs(matrix, rows_of, bands=6, big_group=10, workers=workers)
+        assert a.tolist() == one[0].tolist() and b.tolist() == one[1].tolist()
+        assert big == one[2] and big
+
+
 def test_matches_joins_new_keys_with_stored_keys() -> None:
     new = np.array([5, 7, 9, 7], dtype=np.uint64)
     old = np.array([7, 1, 7, 9, 3], dtype=np.uint64)
@@ -77,3 +87,23 @@ def test_band_keys_are_what_the_index_stores() -> None:
     keys = lsh.all_band_keys(matrix, 4)
     assert keys.shape == (120, 4) and keys.dtype == np.uint64
     assert np.array_equal(keys[:, 1], lsh.band_keys(matrix[:, 3:6]))
+
+
+def test_pair_set_merges_sorted_runs_and_plain_pairs(monkeypatch) -> None:
+    monkeypatch.setattr(lsh, "_DEDUP_EVERY", 50)  # compact often, runs and plain mixed
+    rng = np.random.default_rng(4)
+    pairs, expected = lsh.PairSet(40), set()
+    for step in range(30):
+        a = rng.integers(0, 30, 20)
+        b = a + rng.integers(1, 10, 20)
+        expected |= set(zip(a.tolist(), b.tolist(), strict=True))
+        if step % 3:
+            pairs.add_sorted(lsh.sorted_unique(pairs.encode(a, b)))
+        else:
+            pairs.add(a, b)
+    pairs.add_sorted(np.empty(0, np.uint64))
+    x, y = pairs.pairs()
+    assert list(zip(x.tolist(), y.tolist(), strict=True)) == sorted(expected)
+    empty = lsh.PairSet(5)
+    empty.add_sorted(np.empty(0, np.uint64))
+    assert empty.pairs()[0].size == 0

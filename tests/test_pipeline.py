@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -14,7 +15,6 @@ from tasks.pipeline import run_pipeline
 
 def table(out: Path, name: str):
     return ds.dataset(out / name, partitioning="hive").to_table()
-
 
 
 def test_seeds_become_five_articles(seeds_copy, tmp_path):
@@ -36,6 +36,17 @@ def test_seeds_become_five_articles(seeds_copy, tmp_path):
         )
     )
     assert sorted(per_doc.values()) == [1, 1, 1, 2, 2]
+    # The report's most removed lines count the published removed_lines (first 200 chars).
+    counts = Counter(
+        (line[:200], rule)
+        for line, rule in zip(
+            removed.column("line").to_pylist(), removed.column("rule").to_pylist(), strict=True
+        )
+    )
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:10]
+    assert result.top_removed_lines == [
+        {"line": line, "rule": rule, "count": count} for (line, rule), count in top
+    ]
 
 
 def test_every_input_is_accounted_for_exactly_once(tmp_path, seeds_copy):

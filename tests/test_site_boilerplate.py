@@ -3,6 +3,7 @@ stays (wire copies included), every removal explained, the result independent of
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -18,9 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks import reasons, site_boilerplate
+from tasks.assemble import _ShardFrame
+from tasks.config import PipelineConfig
+from tasks.counts import Counts
 from tasks.dedup import DedupConfig, compute_signatures, deduplicate
 from tasks.normalize import comparison_key
 from tasks.pipeline import run_pipeline
+from tasks.site_apply import strip_site_boilerplate
 from tasks.site_boilerplate import (
     CATEGORY,
     RULE,
@@ -29,6 +34,8 @@ from tasks.site_boilerplate import (
     find_site_boilerplate,
     site_of,
 )
+from tasks.store import OutputStore
+from tasks.textspill import spilled_texts
 
 # Wording no line rule knows: only the corpus can tell that it is template text.
 NEWSLETTER = "Get the Harbour Gazette morning briefing in your inbox before the ferries leave"
@@ -204,6 +211,26 @@ def test_a_page_left_too_short_becomes_a_reject_with_its_raw_bytes(gazette, tmp_
     assert manifest["counts"]["candidates"] == 8
 
 
+def test_the_texts_handed_on_are_the_changed_frames_texts(gazette, tmp_path):
+    """The run's texts are spilled once: after the pass, the spill (rewritten texts appended,
+    rejects left out) gives each frame's candidates' texts, in frame order."""
+    (gazette / "stub.html").write_text(page("A stub", ["Tide tables soon."]), encoding="utf-8")
+    out = tmp_path / "out"
+    run_pipeline([str(gazette)], out, shard_files=2)
+    shards = json.loads((out / "manifest.json").read_text())["shards"]
+    frames = [_ShardFrame.load(OutputStore(out).meta / "shards" / name) for name in shards]
+    before = [t for f in frames for t in f.texts().to_pylist()]
+    counts = Counts()
+    with spilled_texts([f.texts() for f in frames], tmp_path / "spill") as spilled:
+        changed, texts = strip_site_boilerplate(frames, PipelineConfig(), counts, tmp_path, spilled)
+        with contextlib.closing(texts):
+            after = [t for f in changed for t in f.texts().to_pylist()]
+            assert list(texts) == after
+            assert len(after) == len(before) - 1  # the stub became a reject
+            assert all(NEWSLETTER not in t for t in after)
+            assert list(spilled)[: len(before)] == before  # rows already given never change
+
+
 # --- the decision itself -----------------------------------------------------------------
 
 DEDUP = DedupConfig()
@@ -262,7 +289,6 @@ def test_decision_does_not_depend_on_input_order():
     assert find(docs) == find(shuffled)
 
 
-
 def test_decision_does_not_depend_on_threads_or_batches(monkeypatch):
     texts = story_texts(NEWSLETTER) + ["\n\n".join([*WIRE, NEWSLETTER, RELATED])] * 3
     docs = docs_from(texts)
@@ -272,6 +298,7 @@ def test_decision_does_not_depend_on_threads_or_batches(monkeypatch):
     for workers in (1, 3):
         assert find_site_boilerplate(docs, signatures, DEDUP, workers=workers) == expected
     assert len(expected) >= 5
+
 
 def test_site_is_the_host_then_the_stated_name_then_the_folder():
     assert site_of("The Gazette", "https://www.gazette.example/a", "x/y.html") == "gazette.example"

@@ -155,12 +155,12 @@ def test_anchor_groups_in_slices_of_the_value_range_find_the_same_pairs(monkeypa
     )
     whole = stories.candidate_pairs(flat, offsets, cfg, earlier)
     monkeypatch.setattr(stories, "_PART_MIN", 0)
-    sliced = stories.candidate_pairs(flat, offsets, cfg, earlier)
-    for got, expected in zip((*sliced[:2], *sliced[2]), (*whole[:2], *whole[2]), strict=True):
-        assert np.array_equal(got, expected)
+    for workers in (1, 2, 3):  # slices grouped in threads: the same pairs and table
+        sliced = stories.candidate_pairs(flat, offsets, cfg, earlier, workers)
+        for got, want in zip((*sliced[:2], *sliced[2]), (*whole[:2], *whole[2]), strict=True):
+            assert np.array_equal(got, want)
     assert whole[0].size > 50  # the quotes link their holders; the footer (20 holders) not
     assert set(whole[2][1].tolist()) >= {20}
-
 
 
 def test_threads_and_batch_sizes_do_not_change_anchors_or_stories(monkeypatch) -> None:
@@ -178,6 +178,7 @@ def test_threads_and_batch_sizes_do_not_change_anchors_or_stories(monkeypatch) -
         assert np.array_equal(flat, whole[0]) and np.array_equal(offsets, whole[1])
         assert stories.assign(ids, texts, cfg, workers=workers) == expected
     assert len(set(expected)) == 8  # one story per quote
+
 
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="anchor_words"):

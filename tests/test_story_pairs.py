@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from tasks import kernels, stories, story_pairs, words
+from tasks import kernels, lsh, stories, story_pairs, words
 from tasks.stories import StoryConfig
 
 VOCABULARY = [f"w{i}" for i in range(60)]  # small: texts share many 8-word runs by chance
@@ -56,7 +56,7 @@ def test_join_finds_exactly_the_verified_pairs(seed: int) -> None:
     x, y = story_pairs.shared_passage_pairs(
         a,
         b,
-        lambda nodes: stories.passages_flat(text_of(nodes), cfg),
+        lambda nodes, usable: stories.usable_passages(text_of(nodes), cfg, usable),
         holders,
         cfg.max_anchor_docs,
         new,
@@ -70,7 +70,7 @@ def test_join_finds_exactly_the_verified_pairs(seed: int) -> None:
 def test_no_candidates_no_pairs() -> None:
     empty = np.empty(0, dtype=np.int64)
     holders = (np.empty(0, dtype=np.uint64), empty)
-    x, y = story_pairs.shared_passage_pairs(empty, empty, lambda _: (empty,) * 3, holders, 50, 0)
+    x, y = story_pairs.shared_passage_pairs(empty, empty, lambda *_: (empty,) * 2, holders, 50, 0)
     assert x.size == y.size == 0
 
 
@@ -111,7 +111,7 @@ def test_membership_matches_isin(size: int) -> None:
         (values, near, rng.integers(0, 1 << 52, 20_000, dtype=np.uint64), np.array([0], np.uint64))
     )
     rng.shuffle(queries)
-    found = story_pairs._Membership(values)(queries)
+    found = lsh.Membership(values)(queries)
     assert found.dtype == bool
     assert np.array_equal(found, np.isin(queries, values))
 
@@ -148,10 +148,14 @@ def reference_passages(hashes, counts, cfg):
     return out
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_compiled_anchors_and_passages_are_the_definition(seed: int) -> None:
+    """Rolling shingle sums and block-wise window minima give the definition's values, for
+    any window (one word up to the whole passage) and the default settings."""
     rng = np.random.default_rng(seed)
-    cfg = StoryConfig(passage_words=int(rng.integers(2, 21)), anchor_words=int(rng.integers(1, 3)))
+    passage = int(rng.integers(1, 26))
+    anchor = int(rng.integers(1, passage + 1))
+    cfg = StoryConfig(passage, anchor) if seed else StoryConfig()
     counts = rng.integers(0, 60, 40).astype(np.int64)
     vocabulary = rng.integers(0, 1 << 63, 12, dtype=np.uint64)  # repeats: equal shingles
     hashes = rng.choice(vocabulary, int(counts.sum()))
@@ -167,3 +171,17 @@ def test_compiled_anchors_and_passages_are_the_definition(seed: int) -> None:
         assert np.array_equal(got_hashes[mine], values)
         assert np.array_equal(got_anchors[mine], anchors)
     assert np.all(np.diff(owner) >= 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_usable_passages_are_the_passages_whose_anchor_is_usable(seed: int) -> None:
+    texts = [*corpus(random.Random(seed), 80), "", "too short", "one " * 25]
+    cfg = StoryConfig()
+    hashes, anchors, owner = stories.passages_flat(texts, cfg)
+    rng = np.random.default_rng(seed)
+    usable = np.unique(rng.choice(anchors, anchors.size // 3)) if anchors.size else anchors
+    got_hashes, got_owner = stories.usable_passages(texts, cfg, lsh.Membership(usable))
+    keep = np.isin(anchors, usable)
+    assert np.array_equal(got_hashes, hashes[keep])
+    assert np.array_equal(got_owner, owner[keep])
+    assert 0 < got_hashes.size < hashes.size

@@ -25,6 +25,7 @@ def test_random_access_in_any_order_matches_the_input(tmp_path):
         assert spilled[-1] == texts[-1]
         assert spilled[10:13] == texts[10:13]
         assert list(spilled) == texts
+        assert spilled.take([]).to_pylist() == []
         with pytest.raises(IndexError):
             spilled[len(texts)]
 
@@ -52,3 +53,27 @@ def test_dedup_verifies_exactly_from_spilled_texts(tmp_path):
         from_disk = deduplicate(ids, sources, signatures, cfg, texts=spilled)
     assert from_disk == in_memory
     assert [d.kept for d in from_disk].count(False) == 1
+
+
+def test_extend_and_select_give_other_rows_of_the_same_file(tmp_path):
+    texts = [f"text {i} " + "é" * (i % 5) for i in range(50)]
+    with spilled_texts(_batches(texts, 7), tmp_path) as spilled:
+        size = (next(tmp_path.iterdir()) / "texts.utf8").stat().st_size
+        assert spilled.extend(["new one", "", "中文 two"]).tolist() == [50, 51, 52]
+        assert spilled.extend(["third"]).tolist() == [53]
+        assert len(spilled) == 54
+        assert spilled[51] == "" and spilled[53] == "third"
+        rows = [3, 50, 4, 53, 52, 0, 3]
+        selected = spilled.select(rows)
+        try:
+            want = [spilled[r] for r in rows]
+            assert [selected[i] for i in range(len(rows))] == want
+            assert selected.take([6, 1, 0]).to_pylist() == [want[6], want[1], want[0]]
+            assert list(selected) == want
+        finally:
+            selected.close()
+        assert list(spilled)[:50] == texts  # the rows written first are unchanged
+        grown = (next(tmp_path.iterdir()) / "texts.utf8").stat().st_size
+        assert grown == size + len("new one中文 twothird".encode())
+        with pytest.raises(IndexError):
+            spilled.select([54])

@@ -89,6 +89,22 @@ def test_paragraph_keys_match_split_and_comparison_key(rows: list[tuple[str, int
     check_paragraphs([t for t, _ in rows], [s for _, s in rows])
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.text(PARAGRAPHS, max_size=40), max_size=12),
+    st.integers(min_value=0, max_value=4),
+)
+def test_paragraphs_over_max_words_are_not_hashed(texts: list[str], max_words: int) -> None:
+    seeds = np.arange(len(texts), dtype=np.uint64)
+    hashes, counted, counts = words.paragraph_keys(texts, seeds)
+    limited, capped, same_counts = words.paragraph_keys(texts, seeds, max_words)
+    assert same_counts.tolist() == counts.tolist()
+    long = counted > max_words
+    assert np.all(limited[long] == 0) and np.all(capped[long] == max_words + 1)
+    assert np.array_equal(limited[~long], hashes[~long])
+    assert np.array_equal(capped[~long], counted[~long])
+
+
 def test_paragraph_keys_of_spaced_and_cased_copies_are_equal() -> None:
     texts = ["Sign up  for OUR newsletter\n\nStraße", " sign up for our\tnewsletter \n\nSTRASSE"]
     hashes, _, counts = words.paragraph_keys(texts, np.zeros(2, dtype=np.uint64))
