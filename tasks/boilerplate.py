@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,8 +130,9 @@ class RuleSet:
 
     rules: tuple[Rule, ...]
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
-        """Compile ``rules``; raises :class:`RuleError` on a duplicate id or a bad pattern."""
+    def __init__(self, rules: Sequence[Rule], files: Mapping[str, Path] | None = None) -> None:
+        """Compile ``rules``; raises :class:`RuleError` on a duplicate id, a bad pattern or a
+        prefilter not shown implied. ``files``: the file of each rule id, named in errors."""
         self.rules = tuple(rules)
         seen: set[str] = set()
         options = _options()
@@ -140,9 +141,12 @@ class RuleSet:
             if rule.id in seen:
                 raise RuleError(f"duplicate rule id {rule.id!r}")
             seen.add(rule.id)
-            regexps.append(_compile(rule.pattern, options, f"rule {rule.id!r}"))
+            where = f"rule {rule.id!r}"
+            if files and rule.id in files:
+                where = f"{files[rule.id]}: {where}"
+            regexps.append(_compile(rule.pattern, options, where))
             if rule.prefilter is not None:
-                _check_prefilter(rule.pattern, rule.prefilter, options, f"rule {rule.id!r}")
+                _check_prefilter(rule.pattern, rule.prefilter, options, where)
         self._regexps: tuple[Any, ...] = tuple(regexps)
         self._index = {rule.id: index for index, rule in enumerate(self.rules)}
         self._max_words = tuple(rule.max_words for rule in self.rules)
@@ -177,7 +181,8 @@ class RuleSet:
 
         A directory in ``paths`` stands for its ``*.toml`` files sorted by name.
         """
-        return cls(read_rules(paths))
+        located = _located_rules(paths, check_patterns=False)  # compiled once, by __init__
+        return cls([rule for _, rule in located], {rule.id: path for path, rule in located})
 
     def match(self, line: str) -> Rule | None:
         """Return the first rule (in load order) matching the normalised ``line``, or None."""
@@ -248,11 +253,18 @@ def read_rules(
     skips compiling each pattern to check it, for callers that only need the definitions
     (the configuration fingerprint: ~0.15 s less; a bad pattern still fails wherever the rules
     are compiled for use)."""
+    return tuple(rule for _, rule in _located_rules(paths, check_patterns))
+
+
+def _located_rules(
+    paths: Sequence[Path] | Path | str | None, check_patterns: bool
+) -> list[tuple[Path, Rule]]:
+    """:func:`read_rules`, each rule with the file it came from."""
     if paths is None:
         paths = [RULES_DIR]
     elif isinstance(paths, str | Path):
         paths = [Path(paths)]  # a lone path, not a sequence of characters
-    rules: list[Rule] = []
+    located: list[tuple[Path, Rule]] = []
     origin: dict[str, Path] = {}
     for path in _expand(paths):
         for rule in _read_file(path, check_patterns):
@@ -261,8 +273,8 @@ def read_rules(
                     f"{path}: rule {rule.id!r}: duplicate id (first defined in {origin[rule.id]})"
                 )
             origin[rule.id] = path
-            rules.append(rule)
-    return tuple(rules)
+            located.append((path, rule))
+    return located
 
 
 def _expand(paths: Sequence[Path]) -> Iterator[Path]:
