@@ -56,7 +56,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -470,42 +470,10 @@ def _canonical_key(
     return tail
 
 
-def deduplicate(
-    doc_ids: Sequence[str],
-    sources: Sequence[str],
-    signatures: Signatures,
-    cfg: DedupConfig | None = None,
-    *,
-    texts: Sequence[str] | None = None,
-    published: Sequence[str | None] | None = None,
-    verify: Verify | None = None,
-    origins: Sequence[str] | None = None,
-    earlier: Earlier | None = None,
-    workers: int = 1,
-) -> list[Decision]:
-    """Cluster all documents and decide which copy of each cluster to keep.
-
-    ``verify`` defaults to ``"exact"`` when ``texts`` are given (real shingle-set Jaccard and
-    containment, computed for candidate pairs only) and to ``"estimate"`` otherwise (from the
-    signatures). ``origins`` is what ``source_priority`` entries are matched against (default:
-    ``sources``; the pipeline passes source, url and site). ``earlier``: published articles
-    this run's documents may copy (see :class:`Earlier`). ``workers > 1`` groups LSH bands and
-    verifies batches of candidate pairs in that many threads (same result).
-    Returns one :class:`Decision` per input, **in input order**; the decision for a given
-    ``doc_id`` does not depend on that order.
-    """
-    return decide(
-        doc_ids,
-        sources,
-        signatures,
-        cfg,
-        texts=texts,
-        published=published,
-        verify=verify,
-        origins=origins,
-        earlier=earlier,
-        workers=workers,
-    ).to_list()
+def deduplicate(*args: Any, **kwargs: Any) -> list[Decision]:
+    """:func:`decide` (same arguments), as one :class:`Decision` per input, **in input order**;
+    the decision for a given ``doc_id`` does not depend on that order."""
+    return decide(*args, **kwargs).to_list()
 
 
 def decide(
@@ -521,8 +489,17 @@ def decide(
     earlier: Earlier | None = None,
     workers: int = 1,
 ) -> Decisions:
-    """:func:`deduplicate` with the decisions as arrays (:class:`Decisions`: no object per
-    document, at a million documents ~2 s and ~150 MB less)."""
+    """Cluster all documents and decide which copy of each cluster to keep; the decisions as
+    arrays in input order (:class:`Decisions`: no object per document, at a million documents
+    ~2 s and ~150 MB less than :func:`deduplicate`'s list).
+
+    ``verify`` defaults to ``"exact"`` when ``texts`` are given (real shingle-set Jaccard and
+    containment, computed for candidate pairs only) and to ``"estimate"`` otherwise (from the
+    signatures). ``origins`` is what ``source_priority`` entries are matched against (default:
+    ``sources``; the pipeline passes source, url and site). ``earlier``: published articles
+    this run's documents may copy (see :class:`Earlier`). ``workers > 1`` groups LSH bands and
+    verifies batches of candidate pairs in that many threads (same result).
+    """
     cfg = cfg or DedupConfig()
     origins = origins if origins is not None else sources
     clusters = _cluster(
