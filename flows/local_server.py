@@ -47,6 +47,7 @@ class TemporaryServer:
     process: subprocess.Popen
     port: int
     timeout_s: float
+    env: dict[str, str]  # the server process's environment (a relaunch gets the same)
     # environment variables set for the server and their earlier values, restored by stop()
     replaced: dict[str, str | None] = field(default_factory=dict)
 
@@ -65,7 +66,7 @@ class TemporaryServer:
             status = self.process.poll()
             if status == _PORT_IN_USE:  # taken since it was probed: another port
                 self.port = _free_port()
-                self.process = _launch(self.port)
+                self.process = _launch(self.port, self.env)
                 _set_environment({"PREFECT_API_URL": self.api_url})
                 waited = 0.0
                 continue
@@ -114,8 +115,15 @@ def start_if_needed() -> TemporaryServer | None:
         # Prefect's default (20 s) is short for a first run (database migrations) on a busy
         # machine, now that the server starts beside the shard workers' warm-up.
         timeout = max(timeout, DEFAULT_TIMEOUT_S)
+    # Prefect's own environment for its temporary server (``SubprocessASGIServer``): the
+    # settings in force here passed on, the UI off.
+    env = {
+        **os.environ,
+        **_SERVER_ENV,
+        **settings.to_environment_variables(exclude_unset=True),
+    }
     port = _free_port()
-    server = TemporaryServer(_launch(port), port, timeout)
+    server = TemporaryServer(_launch(port, env), port, timeout, env)
     changes: dict[str, str | None] = {"PREFECT_API_URL": server.api_url}
     if settings.ui_url is None:
         # Prefect would infer a UI address from the API's, but the temporary server serves no
@@ -157,13 +165,9 @@ def _drain_prefect_workers() -> None:
     EventsWorker.drain_all()
 
 
-def _launch(port: int) -> subprocess.Popen:
-    """Prefect's own command and environment for its temporary server
-    (``SubprocessASGIServer``: the settings in force here passed on, the UI off)."""
+def _launch(port: int, env: dict[str, str]) -> subprocess.Popen:
+    """Prefect's own command for its temporary server (``SubprocessASGIServer``)."""
     import prefect
-    from prefect.settings import get_current_settings
-
-    settings = get_current_settings().to_environment_variables(exclude_unset=True)
 
     print(f"newsclean: starting a temporary Prefect server on 127.0.0.1:{port}", file=sys.stderr)
     return subprocess.Popen(
@@ -184,7 +188,7 @@ def _launch(port: int) -> subprocess.Popen:
             "--lifespan",
             "on",
         ],
-        env={**os.environ, **_SERVER_ENV, **settings},
+        env=env,
     )
 
 
