@@ -303,9 +303,8 @@ SEMEVAL = ROOT.parent / "shared" / "eval" / "semeval2022-task8" / "articles_by_l
 
 
 @pytest.mark.eval
+@pytest.mark.skipif(not SEMEVAL.exists(), reason="../shared/eval/semeval2022-task8 absent")
 def test_real_news_lines() -> None:
-    if not SEMEVAL.exists():
-        pytest.skip(f"{SEMEVAL} not found")
     csv.field_size_limit(1 << 30)
     lines: list[str] = []
     with gzip.open(SEMEVAL, "rt", encoding="utf-8", newline="") as handle:
